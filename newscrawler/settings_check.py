@@ -1,0 +1,55 @@
+"""Settings are checked before the crawl starts: a typo gets one line, not a traceback later."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from scrapy.settings import BaseSettings
+
+from newscrawler.errors import ConfigError
+
+__all__ = ["check_settings"]
+
+
+def _number(kind: type, minimum: float) -> Callable[[BaseSettings, str], None]:
+    def check(settings: BaseSettings, name: str) -> None:
+        raw = settings.get(name)
+        try:
+            value = kind(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"setting {name}={raw!r} is not a {kind.__name__}") from None
+        if value < minimum:
+            raise ConfigError(f"setting {name}={raw!r} must be at least {minimum:g}")
+    return check
+
+
+def _output_template(settings: BaseSettings, name: str) -> None:
+    template = settings.get(name)
+    try:
+        str(template) % {"name": "x", "time": "t"}
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ConfigError(
+            f"setting {name}={template!r} is not a valid path template "
+            f"(use %(name)s and %(time)s): {exc}"
+        ) from None
+
+
+CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
+    "CONCURRENT_REQUESTS": _number(int, 1),
+    "CONCURRENT_REQUESTS_PER_DOMAIN": _number(int, 1),
+    "DOWNLOAD_DELAY": _number(float, 0),
+    "DOWNLOAD_TIMEOUT": _number(float, 0.001),
+    "DOWNLOAD_MAXSIZE": _number(int, 0),
+    "POLITENESS_MARGIN": _number(float, 0),
+    "RETRY_AFTER_MAX": _number(float, 0),
+    "EXTRACT_WORKERS": _number(int, 0),
+    "EXTRACT_TIMEOUT": _number(float, 0.001),
+    "MIN_PAGE_TEXT_CHARS": _number(int, 0),
+    "PROGRESS_INTERVAL": _number(float, 0),
+    "JSONL_OUTPUT": _output_template,
+}
+
+
+def check_settings(settings: BaseSettings) -> None:
+    for name, check in CHECKS.items():
+        check(settings, name)

@@ -1,0 +1,10 @@
+"""Signals the spider sends so that reporting lives in one extension, not in the spider.
+
+Handlers get ``url`` (the feed URL) and, for failures, ``reason`` (one human line).
+"""
+
+feed_fetched = object()      # url, entries (int), warning (str | None)
+feed_failed = object()       # url, reason
+feed_not_modified = object()  # url: the feed answered 304
+article_fallback = object()  # url, reason: the item's text came from the feed
+article_failed = object()    # url, reason: neither page nor feed gave an article

@@ -1,0 +1,205 @@
+"""The feeds spider: decides WHAT to fetch. Parsing, extraction and reporting live elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
+from twisted.python.failure import Failure
+
+from newscrawler import signals as news_signals
+from newscrawler.articles import build_article
+from newscrawler.errors import ConfigError
+from newscrawler.extraction import PageFields
+from newscrawler.extraction_pool import ExtractionPool, ExtractionTimeout, default_workers
+from newscrawler.failures import describe_failure
+from newscrawler.feedlist import FeedList, FeedListError, FeedSource, load_feed_list
+from newscrawler.feeds import FeedEntry, discover_feed_links, parse_feed
+from newscrawler.items import Article
+from newscrawler.urls import canonical_url
+
+# Within a site, feeds go before articles: every site's chain of requests starts at once.
+FEED_PRIORITY = 10
+ARTICLE_PRIORITY = 0
+HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedContext:
+    """What a feed's requests carry from the feed list: plain values, so JOBDIR can pickle them."""
+
+    category: str | None = None
+    render: str | None = None
+    discovered_from: str | None = None  # the home page this feed was found on
+
+    @classmethod
+    def of(cls, source: FeedSource) -> FeedContext:
+        return cls(category=source.category, render=source.render)
+
+    def discovered_at(self, page_url: str) -> FeedContext:
+        return replace(self, discovered_from=page_url)
+
+
+class FeedsSpider(scrapy.Spider):
+    name = "feeds"
+
+    def __init__(self, feeds: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.feed_list: FeedList = self.load_feeds(feeds)
+        self.extractor: ExtractionPool | None = None
+
+    @staticmethod
+    def load_feeds(feeds: str | None) -> FeedList:
+        try:
+            return load_feed_list(feeds)
+        except FeedListError as exc:
+            raise ConfigError(str(exc)) from exc
+
+    @classmethod
+    def validate_arguments(cls, settings: BaseSettings, arguments: dict[str, Any]) -> None:
+        """Called by the crawl command before the reactor starts: fail fast, one line."""
+        cls.load_feeds(arguments.get("feeds"))
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> FeedsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._open_extractor, signal=signals.spider_opened)
+        crawler.signals.connect(spider._close_extractor, signal=signals.spider_closed)
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        for problem in self.feed_list.problems:
+            self.logger.warning("feed list: %s", problem)
+        for source in self.feed_list.sources:
+            yield self.feed_request(source.url, FeedContext.of(source))
+
+    # feeds
+
+    def feed_request(self, url: str, context: FeedContext) -> Request:
+        return Request(
+            url,
+            callback=self.parse_feed,
+            errback=self.feed_error,
+            priority=FEED_PRIORITY,
+            cb_kwargs={"context": context},
+            meta={"feed_url": url},
+        )
+
+    def parse_feed(self, response: Response, context: FeedContext) -> Iterator[Request]:
+        feed_url = response.meta["feed_url"]
+        parsed = parse_feed(response.body, response.url, _headers(response))
+        if not parsed.ok and not context.discovered_from:
+            discovered = discover_feed_links(response.body, response.url)
+            if discovered:
+                # A home page in the list: follow the first feed it announces.
+                yield self.feed_request(discovered[0], context.discovered_at(feed_url))
+                return
+        if not parsed.ok:
+            self._send(news_signals.feed_failed, url=feed_url, reason=parsed.problem)
+            return
+        for link, reason in parsed.skipped_links:
+            self.logger.info("feed %s: skipped entry link %r: %s", feed_url, link, reason)
+        self._send(news_signals.feed_fetched, url=feed_url, entries=len(parsed.entries),
+                   warning=parsed.warning)
+        for entry in parsed.entries:
+            yield self.article_request(entry, response.url, context)
+
+    def feed_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        self._send(news_signals.feed_failed, url=request.meta["feed_url"],
+                   reason=describe_failure(failure))
+
+    # articles
+
+    def article_request(self, entry: FeedEntry, feed_url: str, context: FeedContext) -> Request:
+        return Request(
+            canonical_url(entry.link),
+            callback=self.parse_article,
+            errback=self.article_error,
+            priority=ARTICLE_PRIORITY,
+            cb_kwargs={"entry": entry, "feed_url": feed_url, "category": context.category},
+        )
+
+    async def parse_article(
+        self, response: Response, entry: FeedEntry, feed_url: str, category: str | None
+    ) -> AsyncIterator[Article]:
+        page, reason = await self._extract(response)
+        article = self._article(entry, page, response.url, feed_url, category)
+        if article.text_source == "feed":
+            self._send(news_signals.article_fallback, url=response.url,
+                       reason=reason or "page gave no usable text")
+        yield article
+
+    def article_error(self, failure: Failure) -> Iterator[Article]:
+        request = failure.request  # type: ignore[attr-defined]
+        entry: FeedEntry = request.cb_kwargs["entry"]
+        reason = describe_failure(failure)
+        if entry.content or entry.summary:
+            self._send(news_signals.article_fallback, url=request.url,
+                       reason=f"page failed: {reason}")
+            yield self._article(entry, None, request.url, request.cb_kwargs["feed_url"],
+                                request.cb_kwargs["category"])
+        else:
+            self._send(news_signals.article_failed, url=request.url, reason=reason)
+
+    async def _extract(self, response: Response) -> tuple[PageFields | None, str | None]:
+        content_type = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
+        if not isinstance(response, TextResponse) or (
+            content_type and content_type not in HTML_TYPES
+        ):
+            return None, f"not an HTML page ({content_type.decode('latin-1') or 'no type'})"
+        assert self.extractor is not None
+        try:
+            html = _html_for_extraction(response)
+            return await self.extractor.extract(html, response.url), None
+        except ExtractionTimeout as exc:
+            return None, str(exc)
+
+    def _article(self, entry: FeedEntry, page: PageFields | None, url: str, feed_url: str,
+                 category: str | None) -> Article:
+        return build_article(
+            entry, page, url=url, feed_url=feed_url, category=category,
+            fetched_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+            min_text_chars=self.settings.getint("MIN_PAGE_TEXT_CHARS"),
+        )
+
+    # plumbing
+
+    def _send(self, signal: object, **kwargs: Any) -> None:
+        self.crawler.signals.send_catch_log(signal, spider=self, **kwargs)
+
+    def _open_extractor(self, spider: scrapy.Spider) -> None:
+        workers = self.settings.getint("EXTRACT_WORKERS") or default_workers()
+        self.extractor = ExtractionPool(workers, self.settings.getfloat("EXTRACT_TIMEOUT"))
+
+    def _close_extractor(self, spider: scrapy.Spider) -> None:
+        if self.extractor is not None:
+            self.extractor.close()
+
+
+def _headers(response: Response) -> dict[str, str]:
+    return {
+        key.decode("latin-1").lower(): values[0].decode("latin-1")
+        for key, values in response.headers.items() if values
+    }
+
+
+def _html_for_extraction(response: TextResponse) -> str | bytes:
+    """Raw bytes, decoded in the worker, unless only the HTTP header names the charset.
+
+    Bytes cost the reactor nothing (no decode, no re-encode to pickle them); the worker finds
+    BOMs, UTF-8 and ``<meta charset>`` itself. A non-UTF-8 charset given only in the header is
+    something only the response knows, so then Scrapy's decoded text is passed instead.
+    """
+    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+    charset = content_type.partition("charset=")[2].strip(" \"';")
+    if charset and charset.replace("-", "") not in ("utf8", "usascii", "ascii"):
+        return response.text
+    return response.body
