@@ -39,6 +39,12 @@ class ExtractionPool:
             max_workers=workers, context=multiprocessing.get_context("spawn")
         )
 
+    def warm_up(self, workers: int) -> None:
+        """Start the workers (each imports trafilatura, ~1 s) while the feeds download."""
+        for _ in range(workers):
+            self._pool.schedule(extract, args=(b"<html><body><p>warm</p></body></html>",
+                                               "http://warm-up.invalid/"))
+
     async def extract(self, html: str | bytes, url: str) -> PageFields:
         future = self._pool.schedule(extract, args=(html, url), timeout=self.timeout)
         try:

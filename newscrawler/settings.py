@@ -17,7 +17,7 @@ CONCURRENT_REQUESTS = 10              # requests in flight over the whole crawl
 CONCURRENT_REQUESTS_PER_DOMAIN = 1    # per site: slots are keyed by registrable domain
 DOWNLOAD_DELAY = 2.0                  # seconds between two requests to one site, at least
 DOWNLOAD_DELAY_JITTER = 0             # Scrapy's default ±50% would let the gap fall to 1 s
-POLITENESS_MARGIN = 0.05              # seconds added to every delay: clocks and connects drift
+POLITENESS_MARGIN = 0.1               # seconds added to every delay: a loaded reactor sends late
 RETRY_AFTER_MAX = 600.0               # seconds: longest Retry-After honoured before giving up
 # Per-site overrides by registrable domain, Scrapy's own mechanism. Reddit's unauthenticated
 # RSS tolerates about one request a minute.
@@ -52,7 +52,8 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,   # replaced by the progress line
-    "scrapy.extensions.telnet.TelnetConsole": None,  # no listening port nobody asked for
+    "scrapy.extensions.telnet.TelnetConsole": None,  # no listening ports nobody asked for
+    "scrapy.extensions.remote_control.RemoteControl": None,
     "newscrawler.summary.RunSummary": 500,
 }
 

@@ -178,6 +178,7 @@ class FeedsSpider(scrapy.Spider):
     def _open_extractor(self, spider: scrapy.Spider) -> None:
         workers = self.settings.getint("EXTRACT_WORKERS") or default_workers()
         self.extractor = ExtractionPool(workers, self.settings.getfloat("EXTRACT_TIMEOUT"))
+        self.extractor.warm_up(workers)
 
     def _close_extractor(self, spider: scrapy.Spider) -> None:
         if self.extractor is not None:

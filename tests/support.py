@@ -1,0 +1,69 @@
+"""Run the real crawl command in a subprocess, the way a user does, and read what it wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+# Short delays keep the suite fast: the mechanism is what is tested, not the 2 s value.
+FAST_SETTINGS = {
+    "DOWNLOAD_DELAY": "0.3",
+    "PROGRESS_INTERVAL": "1",
+    "EXTRACT_WORKERS": "2",
+    "LOG_LEVEL": "INFO",
+}
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    log: str                      # stderr: Scrapy's log, the run summary, error lines
+    items: list[dict]
+    output: Path
+
+    @property
+    def by_url(self) -> dict[str, dict]:
+        return {item["url"]: item for item in self.items}
+
+    def summary(self) -> str:
+        """The run summary block of the log."""
+        lines = self.log.splitlines()
+        start = next(i for i, line in enumerate(lines) if "run summary" in line)
+        block = [lines[start]]
+        for line in lines[start + 1:]:
+            if "[newscrawler.summary]" not in line:
+                break
+            block.append(line)
+        return "\n".join(block)
+
+
+def crawl_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["SCRAPY_SETTINGS_MODULE"] = "newscrawler.settings"
+    env.pop("SCRAPY_PROJECT", None)
+    return env
+
+
+def run_crawl(workdir: Path, *args: str, settings: dict[str, str] | None = None,
+              output: str = "out.jsonl", timeout: float = 180) -> CrawlResult:
+    """``scrapy crawl feeds ARGS`` in ``workdir``, with FAST_SETTINGS unless overridden."""
+    merged = {**FAST_SETTINGS, "JSONL_OUTPUT": output, **(settings or {})}
+    command = [sys.executable, "-m", "scrapy", "crawl", "feeds", *args]
+    for name, value in merged.items():
+        command += ["-s", f"{name}={value}"]
+    completed = subprocess.run(command, cwd=workdir, env=crawl_env(), capture_output=True,
+                               text=True, timeout=timeout, check=False)
+    path = workdir / output
+    return CrawlResult(completed.returncode, completed.stderr + completed.stdout,
+                       read_jsonl(path), path)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
