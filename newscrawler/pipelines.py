@@ -8,6 +8,7 @@ feed export because it must flush each line before anything records the article 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from newscrawler.dates import to_utc_iso
+from newscrawler.state import article_keys
 from newscrawler.text import html_to_text, normalize_line, normalize_text
 from newscrawler.urls import canonical_url
 
@@ -24,9 +26,10 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 __all__ = ["CleanPipeline", "DedupePipeline", "JsonLinesWriter", "ValidatePipeline",
-           "output_path"]
+           "output_path", "repair_torn_tail"]
 
 STATS_PREFIX = "newscrawler"
+logger = logging.getLogger(__name__)
 
 
 class CleanPipeline:
@@ -100,8 +103,59 @@ def output_path(template: str, spider_name: str, now: datetime | None = None) ->
     return Path(template % {"name": spider_name, "time": stamp})
 
 
+def repair_torn_tail(path: Path) -> int:
+    """Move a last line without its newline (left by a killed run) to ``PATH.torn``.
+
+    Returns the number of bytes moved aside. Whole lines are never touched.
+    """
+    if not path.is_file() or path.stat().st_size == 0:
+        return 0
+    with path.open("rb+") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, size - 1))
+        if handle.read(1) == b"\n":
+            return 0
+        keep = _end_of_last_whole_line(handle, size)
+        handle.seek(keep)
+        torn = handle.read()
+        with path.with_name(path.name + ".torn").open("ab") as aside:
+            aside.write(torn + b"\n")
+        handle.truncate(keep)
+    return len(torn)
+
+
+def last_whole_line(path: Path) -> bytes | None:
+    if not path.is_file():
+        return None
+    with path.open("rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        if size == 0:
+            return None
+        end = _end_of_last_whole_line(handle, size)
+        start = _end_of_last_whole_line(handle, max(0, end - 1)) if end else 0
+        handle.seek(start)
+        return handle.read(end - start).strip() or None
+
+
+def _end_of_last_whole_line(handle: IO[bytes], size: int, chunk: int = 65536) -> int:
+    position = size
+    while position > 0:
+        start = max(0, position - chunk)
+        handle.seek(start)
+        newline = handle.read(position - start).rfind(b"\n")
+        if newline >= 0:
+            return start + newline + 1
+        position = start
+    return 0
+
+
 class JsonLinesWriter:
-    """Append each article as one UTF-8 JSON line to ``JSONL_OUTPUT``, flushed item by item."""
+    """Append each article as one UTF-8 JSON line to ``JSONL_OUTPUT``, flushed item by item.
+
+    Only after the line is flushed is the article recorded in the state store: a kill between
+    the two writes the article again next run (at most one duplicate), never loses it. A torn
+    last line that a kill left in an earlier output is moved aside when the next run starts.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -118,14 +172,46 @@ class JsonLinesWriter:
         assert self.crawler.spider is not None
         self.path = output_path(self.template, self.crawler.spider.name)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        for earlier in sorted({self.path, *self._earlier_outputs()}):
+            if moved := repair_torn_tail(earlier):
+                self.stats.inc_value(f"{STATS_PREFIX}/torn_lines_repaired")
+                logger.warning("moved a torn last line (%d bytes) of %s to %s.torn",
+                               moved, earlier, earlier.name)
+            self._record_last_line(earlier)
         self.file = self.path.open("a", encoding="utf-8", newline="\n")
         self.stats.set_value(f"{STATS_PREFIX}/output", str(self.path))
+
+    def _record_last_line(self, path: Path) -> None:
+        """A kill between "line flushed" and "article recorded" leaves exactly one article
+        unrecorded: the last whole line of that output. Recording it now makes the next run
+        skip it, so a kill costs no duplicate at all."""
+        state = getattr(self.crawler.spider, "crawl_state", None)
+        line = last_whole_line(path)
+        if state is None or not line:
+            return
+        try:
+            item = json.loads(line)
+        except ValueError:
+            return
+        if isinstance(item, dict) and item.get("url"):
+            state.mark_written(article_keys(item["url"], item.get("feed_url"),
+                                            item.get("entry_id")))
+
+    def _earlier_outputs(self) -> list[Path]:
+        """Outputs of earlier runs of the same template (the %(time)s part differs)."""
+        assert self.crawler.spider is not None
+        pattern = output_path(self.template.replace("%(time)s", "*"), self.crawler.spider.name)
+        return [p for p in pattern.parent.glob(pattern.name) if p.is_file()]
 
     def process_item(self, item: Any) -> Any:
         assert self.file is not None
         adapter = ItemAdapter(item)
         self.file.write(json.dumps(adapter.asdict(), ensure_ascii=False) + "\n")
         self.file.flush()
+        state = getattr(self.crawler.spider, "crawl_state", None)
+        if state is not None:
+            state.mark_written(article_keys(adapter["url"], adapter.get("feed_url"),
+                                            adapter.get("entry_id")))
         self.stats.inc_value(f"{STATS_PREFIX}/articles_written")
         self.stats.inc_value(f"{STATS_PREFIX}/articles_written/{adapter['text_source']}")
         return item

@@ -36,11 +36,16 @@ RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 
 # Only http and https: a feed entry linking to file:///etc/passwd must not be read.
 DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
+# Article links may reach loopback/private/link-local addresses only when the feed that lists
+# them is on the same kind of network (see newscrawler/addresses.py); True lifts the rule.
+ALLOW_PRIVATE_ADDRESSES = False
 
 SPIDER_MIDDLEWARES = {
     "newscrawler.politeness.SitePolitenessMiddleware": 50,
 }
 DOWNLOADER_MIDDLEWARES = {
+    "newscrawler.safety.AddressSafetyMiddleware": 60,     # before robots.txt is even fetched
+    "newscrawler.conditional.ConditionalFeedMiddleware": 580,
     # process_response runs from high to low: at 570 it sees a 429 before RetryMiddleware (550)
     "newscrawler.politeness.SitePolitenessMiddleware": 570,
 }
@@ -57,7 +62,9 @@ EXTENSIONS = {
     "newscrawler.summary.RunSummary": 500,
 }
 
-# --- Output ----------------------------------------------------------------------------------
+# --- Output and state ------------------------------------------------------------------------
+# What earlier runs wrote and the feeds' ETag/Last-Modified: an SQLite file in this directory.
+STATE_DIR = ".newscrawler"
 JSONL_OUTPUT = "output/%(name)s-%(time)s.jsonl"  # path template: %(name)s spider, %(time)s UTC
 FEED_EXPORT_ENCODING = "utf-8"
 PROGRESS_INTERVAL = 5.0               # seconds between progress lines; 0 turns them off
@@ -66,6 +73,41 @@ PROGRESS_INTERVAL = 5.0               # seconds between progress lines; 0 turns 
 EXTRACT_WORKERS = 0                   # worker processes for trafilatura; 0 = one per core
 EXTRACT_TIMEOUT = 20.0                # seconds one page may take before it is given up
 MIN_PAGE_TEXT_CHARS = 200             # shorter page text is a teaser: use the feed's text
+
+# --- JavaScript rendering (scrapy-playwright) ------------------------------------------------
+# See docs/rendering.md and newscrawler/rendering.py. The handler drives the browser only for
+# requests with meta "playwright" (articles of render=js feeds, RENDER_JS_DOMAINS, fallbacks);
+# feeds, robots.txt and other pages go to Scrapy's HTTP/1.1 handler through it. Chromium starts
+# on the first such request, not before: a crawl without one starts no Chromium process
+# (tests/test_rendering.py watches the process tree; handler.py launches the browser only in
+# _create_browser_context, and PLAYWRIGHT_CONTEXTS must stay empty for that). Only Playwright's
+# driver (a node process per scheme) starts with the engine.
+import importlib.util  # noqa: E402  (kept inside this section)
+
+if importlib.util.find_spec("scrapy_playwright"):  # optional: pip install newscrawler[js]
+    DOWNLOAD_HANDLERS = {
+        **DOWNLOAD_HANDLERS,  # file/s3/ftp/data stay off
+        "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    }
+RENDER_JS_DOMAINS: list[str] = []     # registrable domains whose articles are always rendered
+RENDER_JS_FALLBACK = False            # render again a static page that looks like a script app
+PLAYWRIGHT_BROWSER_TYPE = "chromium"  # the only browser the flags below are meant for
+# Debian's Chromium; for Playwright's own browser run `playwright install chromium` and drop
+# executable_path. The flags keep Chromium from calling Google's servers in the background.
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": "/usr/bin/chromium",
+    "headless": True,
+    "args": [
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", "--disable-quic", "--no-sandbox", "--disable-gpu",
+    ],
+}
+PLAYWRIGHT_CONTEXTS: dict[str, dict] = {}  # no startup context: it would launch the browser
+PLAYWRIGHT_MAX_CONTEXTS = 1           # browser contexts per handler (one handler per scheme)
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2  # pages open at once in a context: rendered pages in flight
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000  # milliseconds, as DOWNLOAD_TIMEOUT for pages
+PLAYWRIGHT_ABORT_REQUEST = "newscrawler.rendering.abort_request"  # images, fonts, trackers...
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"

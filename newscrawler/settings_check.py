@@ -34,6 +34,11 @@ def _output_template(settings: BaseSettings, name: str) -> None:
         ) from None
 
 
+def _non_empty(settings: BaseSettings, name: str) -> None:
+    if not str(settings.get(name) or "").strip():
+        raise ConfigError(f"setting {name} must not be empty")
+
+
 CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "CONCURRENT_REQUESTS": _number(int, 1),
     "CONCURRENT_REQUESTS_PER_DOMAIN": _number(int, 1),
@@ -47,6 +52,7 @@ CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "MIN_PAGE_TEXT_CHARS": _number(int, 0),
     "PROGRESS_INTERVAL": _number(float, 0),
     "JSONL_OUTPUT": _output_template,
+    "STATE_DIR": _non_empty,
 }
 
 

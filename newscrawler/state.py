@@ -18,9 +18,12 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from newscrawler.errors import ConfigError
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 __all__ = ["FeedValidators", "SQLiteState", "StateStore", "article_keys", "open_state"]
 
@@ -106,12 +109,13 @@ class SQLiteState:
 
     def commit_validators(self) -> int:
         now = time.time()
-        with self.db:
-            self.db.executemany(
-                "INSERT OR REPLACE INTO feeds (url, etag, last_modified, updated_at) "
-                "VALUES (?, ?, ?, ?)",
-                [(url, v.etag, v.last_modified, now) for url, v in self.pending.items()],
-            )
+        self.db.execute("BEGIN")
+        self.db.executemany(
+            "INSERT OR REPLACE INTO feeds (url, etag, last_modified, updated_at) "
+            "VALUES (?, ?, ?, ?)",
+            [(url, v.etag, v.last_modified, now) for url, v in self.pending.items()],
+        )
+        self.db.execute("COMMIT")
         count, self.pending = len(self.pending), {}
         return count
 
@@ -119,5 +123,6 @@ class SQLiteState:
         self.db.close()
 
 
-def open_state(state_dir: str) -> StateStore:
-    return SQLiteState(Path(state_dir))
+def open_state(settings: BaseSettings) -> StateStore:
+    """The store the settings ask for: SQLite in ``STATE_DIR``."""
+    return SQLiteState(Path(settings.get("STATE_DIR")).expanduser())

@@ -113,7 +113,8 @@ class RunSummary:
 
     def run_failure(self) -> str | None:
         """Why the run as a whole failed (the crawl command then exits non-zero), or None."""
-        if self.feeds_total and not self.feeds_ok and not self.feeds_not_modified:
+        # A resumed JOBDIR run may attempt no feed at all: that is not a failure.
+        if self.feeds_failed and not self.feeds_ok and not self.feeds_not_modified:
             return f"no feed could be fetched ({len(self.feeds_failed)} failed)"
         return None
 
@@ -138,6 +139,14 @@ class RunSummary:
             f"{len(self.articles_failed)} failed, dropped: "
             + (", ".join(f"{k} {v}" for k, v in sorted(dropped.items())) or "none")
         )
+        lines.append(f"  already written by earlier runs, not requested again: "
+                     f"{get(f'{P}/articles_skipped_seen', 0)} articles; "
+                     f"feeds answering 304 Not Modified: {len(self.feeds_not_modified)}")
+        if get(f"{P}/torn_lines_repaired"):
+            lines.append(f"  torn last lines left by a killed run, moved aside: "
+                         f"{get(f'{P}/torn_lines_repaired')}")
+        if get(f"{P}/blocked_address"):
+            lines.append(f"  requests blocked by the address rule: {get(f'{P}/blocked_address')}")
         lines += [f"    feed fallback ({why}): {n}" for why, n in self.fallbacks.most_common()]
         lines += [f"    failed article {url}: {why}" for url, why in self.articles_failed.items()]
         lines.append(f"  429 responses: {get(f'{P}/responses_429', 0)}, "

@@ -67,3 +67,24 @@ def read_jsonl(path: Path) -> list[dict]:
         return []
     with path.open(encoding="utf-8") as lines:
         return [json.loads(line) for line in lines if line.strip()]
+
+
+def start_crawl(workdir: Path, *args: str, settings: dict[str, str] | None = None,
+                output: str = "out.jsonl") -> subprocess.Popen[str]:
+    """Like run_crawl, but returns the running process (its own process group)."""
+    merged = {**FAST_SETTINGS, "JSONL_OUTPUT": output, **(settings or {})}
+    command = [sys.executable, "-m", "scrapy", "crawl", "feeds", *args]
+    for name, value in merged.items():
+        command += ["-s", f"{name}={value}"]
+    log = (workdir / "crawl.log").open("a", encoding="utf-8")
+    return subprocess.Popen(command, cwd=workdir, env=crawl_env(), stdout=log, stderr=log,
+                            text=True, start_new_session=True)
+
+
+def count_lines(paths: list[Path]) -> int:
+    total = 0
+    for path in paths:
+        if path.exists():
+            with path.open("rb") as handle:
+                total += sum(1 for _ in handle)
+    return total

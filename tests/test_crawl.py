@@ -103,7 +103,7 @@ def test_summary_names_the_failed_feed_and_the_skipped_line(demo):
     assert f"failed feed {dead}: HTTP 404" in summary
     assert "feeds: 4 ok, 1 failed" in summary
     assert "feeds.txt:" in result.log and "ftp://not-a-feed.example/" in result.log
-    assert f"output: out.jsonl" in summary
+    assert "output: out.jsonl" in summary
 
 
 def test_script_rendered_page_falls_back_to_the_feed_content_and_says_so(demo):

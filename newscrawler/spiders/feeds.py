@@ -16,6 +16,7 @@ from twisted.python.failure import Failure
 
 from newscrawler import signals as news_signals
 from newscrawler.articles import build_article
+from newscrawler.conditional import FEED_META, is_not_modified
 from newscrawler.errors import ConfigError
 from newscrawler.extraction import PageFields
 from newscrawler.extraction_pool import ExtractionPool, ExtractionTimeout, default_workers
@@ -23,6 +24,9 @@ from newscrawler.failures import describe_failure
 from newscrawler.feedlist import FeedList, FeedListError, FeedSource, load_feed_list
 from newscrawler.feeds import FeedEntry, discover_feed_links, parse_feed
 from newscrawler.items import Article
+from newscrawler.rendering import article_meta, browser_retry, should_retry_in_browser
+from newscrawler.safety import LISTED_BY
+from newscrawler.state import StateStore, article_keys, open_state
 from newscrawler.urls import canonical_url
 
 # Within a site, feeds go before articles: every site's chain of requests starts at once.
@@ -50,10 +54,14 @@ class FeedContext:
 class FeedsSpider(scrapy.Spider):
     name = "feeds"
 
-    def __init__(self, feeds: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, feeds: str | None = None, recrawl: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.feed_list: FeedList = self.load_feeds(feeds)
+        # recrawl=1: ignore what earlier runs wrote and what their feeds' validators say
+        self.recrawl = _is_true(recrawl)
         self.extractor: ExtractionPool | None = None
+        self.crawl_state: StateStore  # not "state": Scrapy's JOBDIR owns spider.state
 
     @staticmethod
     def load_feeds(feeds: str | None) -> FeedList:
@@ -66,12 +74,14 @@ class FeedsSpider(scrapy.Spider):
     def validate_arguments(cls, settings: BaseSettings, arguments: dict[str, Any]) -> None:
         """Called by the crawl command before the reactor starts: fail fast, one line."""
         cls.load_feeds(arguments.get("feeds"))
+        open_state(settings).close()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> FeedsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        crawler.signals.connect(spider._open_extractor, signal=signals.spider_opened)
-        crawler.signals.connect(spider._close_extractor, signal=signals.spider_closed)
+        spider.crawl_state = open_state(crawler.settings)
+        crawler.signals.connect(spider._spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider._spider_closed, signal=signals.spider_closed)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
@@ -89,11 +99,14 @@ class FeedsSpider(scrapy.Spider):
             errback=self.feed_error,
             priority=FEED_PRIORITY,
             cb_kwargs={"context": context},
-            meta={"feed_url": url},
+            meta={FEED_META: url, "handle_httpstatus_list": [304]},
         )
 
     def parse_feed(self, response: Response, context: FeedContext) -> Iterator[Request]:
-        feed_url = response.meta["feed_url"]
+        feed_url = response.meta[FEED_META]
+        if is_not_modified(response):
+            self._send(news_signals.feed_not_modified, url=feed_url)
+            return
         parsed = parse_feed(response.body, response.url, _headers(response))
         if not parsed.ok and not context.discovered_from:
             discovered = discover_feed_links(response.body, response.url)
@@ -109,28 +122,46 @@ class FeedsSpider(scrapy.Spider):
         self._send(news_signals.feed_fetched, url=feed_url, entries=len(parsed.entries),
                    warning=parsed.warning)
         for entry in parsed.entries:
+            if self._already_written(entry, response.url):
+                self.crawler.stats.inc_value("newscrawler/articles_skipped_seen")
+                continue
             yield self.article_request(entry, response.url, context)
+
+    def _already_written(self, entry: FeedEntry, feed_url: str) -> bool:
+        if self.recrawl:
+            return False
+        keys = article_keys(canonical_url(entry.link), canonical_url(feed_url), entry.entry_id)
+        return self.crawl_state.is_written(keys)
 
     def feed_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        self._send(news_signals.feed_failed, url=request.meta["feed_url"],
+        self._send(news_signals.feed_failed, url=request.meta[FEED_META],
                    reason=describe_failure(failure))
 
     # articles
 
     def article_request(self, entry: FeedEntry, feed_url: str, context: FeedContext) -> Request:
+        url = canonical_url(entry.link)
         return Request(
-            canonical_url(entry.link),
+            url,
             callback=self.parse_article,
             errback=self.article_error,
             priority=ARTICLE_PRIORITY,
             cb_kwargs={"entry": entry, "feed_url": feed_url, "category": context.category},
+            # the browser's meta when the feed list or RENDER_JS_DOMAINS ask for it
+            meta={LISTED_BY: feed_url, **article_meta(url, context.render, self.settings)},
         )
 
     async def parse_article(
         self, response: Response, entry: FeedEntry, feed_url: str, category: str | None
-    ) -> AsyncIterator[Article]:
+    ) -> AsyncIterator[Article | Request]:
         page, reason = await self._extract(response)
+        if page is not None and should_retry_in_browser(response, page.text, self.settings):
+            # RENDER_JS_FALLBACK: a script app's shell; the browser's page replaces this one
+            self.logger.info("rendering %s in the browser: the page is a script app", response.url)
+            self.crawler.stats.inc_value("newscrawler/render_fallback")
+            yield browser_retry(response.request, self.settings)
+            return
         article = self._article(entry, page, response.url, feed_url, category)
         if article.text_source == "feed":
             self._send(news_signals.article_fallback, url=response.url,
@@ -175,14 +206,23 @@ class FeedsSpider(scrapy.Spider):
     def _send(self, signal: object, **kwargs: Any) -> None:
         self.crawler.signals.send_catch_log(signal, spider=self, **kwargs)
 
-    def _open_extractor(self, spider: scrapy.Spider) -> None:
+    def _spider_opened(self, spider: scrapy.Spider) -> None:
         workers = self.settings.getint("EXTRACT_WORKERS") or default_workers()
         self.extractor = ExtractionPool(workers, self.settings.getfloat("EXTRACT_TIMEOUT"))
         self.extractor.warm_up(workers)
 
-    def _close_extractor(self, spider: scrapy.Spider) -> None:
+    def _spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
         if self.extractor is not None:
             self.extractor.close()
+        if reason == "finished":
+            # Only a clean finish may store validators: see newscrawler.state.
+            self.crawler.stats.set_value("newscrawler/feed_validators_stored",
+                                         self.crawl_state.commit_validators())
+        self.crawl_state.close()
+
+
+def _is_true(value: str | None) -> bool:
+    return str(value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _headers(response: Response) -> dict[str, str]:

@@ -1,0 +1,66 @@
+"""Conditional feed requests: send back a feed's ETag / Last-Modified, let a 304 mean "no work".
+
+Scrapy's HTTP cache is the wrong tool for this: on a 304 it replays the stored body, so the
+spider would parse the old feed again and request its articles again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy import Request
+from scrapy.http import Response
+
+from newscrawler.state import FeedValidators
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+__all__ = ["ConditionalFeedMiddleware", "is_feed_request", "is_not_modified"]
+
+FEED_META = "feed_url"
+
+
+def is_feed_request(request: Request) -> bool:
+    return FEED_META in request.meta
+
+
+def is_not_modified(response: Response) -> bool:
+    return response.status == 304
+
+
+class ConditionalFeedMiddleware:
+    """Downloader middleware; the validators live in the spider's state store."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ConditionalFeedMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        spider = self.crawler.spider
+        if not is_feed_request(request) or getattr(spider, "recrawl", True):
+            return
+        known = spider.crawl_state.validators(request.meta[FEED_META])
+        if known.etag:
+            request.headers.setdefault(b"If-None-Match", known.etag.encode("latin-1"))
+        if known.last_modified:
+            request.headers.setdefault(b"If-Modified-Since",
+                                       known.last_modified.encode("latin-1"))
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        spider = self.crawler.spider
+        if is_feed_request(request) and response.status == 200 and hasattr(spider, "crawl_state"):
+            validators = FeedValidators(
+                etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified")
+            )
+            if validators:
+                spider.crawl_state.remember_validators(request.meta[FEED_META], validators)
+        return response
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

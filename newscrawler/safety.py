@@ -1,0 +1,73 @@
+"""Downloader middleware: a feed may not point the crawler at the machine's own networks.
+
+Article links come from feeds, i.e. from strangers. A link to ``http://169.254.169.254/`` (a
+cloud's metadata service) or to ``http://127.0.0.1:6379/`` would make the crawler fetch from
+inside the network and write what it got into the output. The check is made on the address
+the host name resolves to, through the reactor's resolver: Scrapy's caching resolver then
+hands the connection the same answer, so a name cannot resolve to a public address for the
+check and to a private one for the fetch.
+
+Feeds themselves are exempt: the user listed them. See ``addresses.may_follow`` for the rule.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet import error
+
+from newscrawler.addresses import address_class, may_follow
+from newscrawler.urls import is_fetchable_url
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+__all__ = ["LISTED_BY", "AddressSafetyMiddleware", "BlockedAddress"]
+
+LISTED_BY = "listed_by"  # request meta: URL of the feed that listed this article
+
+
+class BlockedAddress(IgnoreRequest):
+    """The request would reach an address the crawler is not allowed to fetch from."""
+
+
+class AddressSafetyMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.allow_private = crawler.settings.getbool("ALLOW_PRIVATE_ADDRESSES")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AddressSafetyMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        if not is_fetchable_url(request.url):
+            raise BlockedAddress(f"not an http(s) URL: {request.url[:100]}")
+        listed_by = request.meta.get(LISTED_BY)
+        if listed_by is None or self.allow_private:
+            return
+        target = await self._resolve(urlparse_cached(request).hostname or "")
+        if target is None:
+            return  # unresolvable: the download fails with a DNS error, reported as such
+        source = await self._resolve(urlparse_cached(Request(listed_by)).hostname or "")
+        if not may_follow(target, source):
+            self.crawler.stats.inc_value("newscrawler/blocked_address")
+            raise BlockedAddress(
+                f"blocked: {address_class(target)} address {target} listed by a feed on "
+                f"{address_class(source) if source else 'an unknown'} address"
+            )
+
+    async def _resolve(self, host: str) -> str | None:
+        from twisted.internet import reactor
+
+        host = host.strip("[]")
+        if address_class(host) != "invalid":
+            return host
+        try:
+            return await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[attr-defined]
+        except (error.DNSLookupError, OSError):
+            return None
