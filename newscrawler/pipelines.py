@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -97,10 +98,13 @@ class DedupePipeline:
 
 
 def output_path(template: str, spider_name: str, now: datetime | None = None) -> Path:
-    """Expand ``%(name)s`` and ``%(time)s`` the way Scrapy expands ``FEEDS`` URIs."""
+    """Expand ``%(name)s`` and ``%(time)s`` the way Scrapy expands ``FEEDS`` URIs, plus
+    ``%(host)s`` and ``%(pid)s`` so that several workers never share one file."""
     now = now or datetime.now(UTC)
     stamp = now.replace(microsecond=0, tzinfo=None).isoformat().replace(":", "-")
-    return Path(template % {"name": spider_name, "time": stamp})
+    values = {"name": spider_name, "time": stamp, "host": socket.gethostname(),
+              "pid": os.getpid()}
+    return Path(template % values)
 
 
 def repair_torn_tail(path: Path) -> int:
@@ -198,9 +202,12 @@ class JsonLinesWriter:
                                             item.get("entry_id")))
 
     def _earlier_outputs(self) -> list[Path]:
-        """Outputs of earlier runs of the same template (the %(time)s part differs)."""
+        """Outputs of earlier runs of the same template (time, host or pid differ)."""
         assert self.crawler.spider is not None
-        pattern = output_path(self.template.replace("%(time)s", "*"), self.crawler.spider.name)
+        template = self.template
+        for varying in ("%(time)s", "%(host)s", "%(pid)s"):
+            template = template.replace(varying, "*")
+        pattern = output_path(template, self.crawler.spider.name)
         return [p for p in pattern.parent.glob(pattern.name) if p.is_file()]
 
     def process_item(self, item: Any) -> Any:

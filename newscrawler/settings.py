@@ -65,7 +65,8 @@ EXTENSIONS = {
 # --- Output and state ------------------------------------------------------------------------
 # What earlier runs wrote and the feeds' ETag/Last-Modified: an SQLite file in this directory.
 STATE_DIR = ".newscrawler"
-JSONL_OUTPUT = "output/%(name)s-%(time)s.jsonl"  # path template: %(name)s spider, %(time)s UTC
+# Path template: %(name)s spider, %(time)s UTC start time, %(host)s and %(pid)s of the worker.
+JSONL_OUTPUT = "output/%(name)s-%(time)s.jsonl"
 FEED_EXPORT_ENCODING = "utf-8"
 PROGRESS_INTERVAL = 5.0               # seconds between progress lines; 0 turns them off
 
