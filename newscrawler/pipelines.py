@@ -97,13 +97,15 @@ class DedupePipeline:
         return item
 
 
-def output_path(template: str, spider_name: str, now: datetime | None = None) -> Path:
+def output_path(template: str, spider_name: str, now: datetime | None = None,
+                job: str | None = None) -> Path:
     """Expand ``%(name)s`` and ``%(time)s`` the way Scrapy expands ``FEEDS`` URIs, plus
-    ``%(host)s`` and ``%(pid)s`` so that several workers never share one file."""
+    ``%(host)s`` and ``%(pid)s`` so that several workers never share one file, and
+    ``%(job)s``: the Scrapyd job id (the spider's ``_job`` argument), else the time."""
     now = now or datetime.now(UTC)
     stamp = now.replace(microsecond=0, tzinfo=None).isoformat().replace(":", "-")
     values = {"name": spider_name, "time": stamp, "host": socket.gethostname(),
-              "pid": os.getpid()}
+              "pid": os.getpid(), "job": job or stamp}
     return Path(template % values)
 
 
@@ -173,8 +175,9 @@ class JsonLinesWriter:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        assert self.crawler.spider is not None
-        self.path = output_path(self.template, self.crawler.spider.name)
+        spider = self.crawler.spider
+        assert spider is not None
+        self.path = output_path(self.template, spider.name, job=getattr(spider, "_job", None))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         for earlier in sorted({self.path, *self._earlier_outputs()}):
             if moved := repair_torn_tail(earlier):
@@ -202,10 +205,10 @@ class JsonLinesWriter:
                                             item.get("entry_id")))
 
     def _earlier_outputs(self) -> list[Path]:
-        """Outputs of earlier runs of the same template (time, host or pid differ)."""
+        """Outputs of earlier runs of the same template (time, host, pid or job differ)."""
         assert self.crawler.spider is not None
         template = self.template
-        for varying in ("%(time)s", "%(host)s", "%(pid)s"):
+        for varying in ("%(time)s", "%(host)s", "%(pid)s", "%(job)s"):
             template = template.replace(varying, "*")
         pattern = output_path(template, self.crawler.spider.name)
         return [p for p in pattern.parent.glob(pattern.name) if p.is_file()]

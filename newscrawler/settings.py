@@ -65,7 +65,8 @@ EXTENSIONS = {
 # --- Output and state ------------------------------------------------------------------------
 # What earlier runs wrote and the feeds' ETag/Last-Modified: an SQLite file in this directory.
 STATE_DIR = ".newscrawler"
-# Path template: %(name)s spider, %(time)s UTC start time, %(host)s and %(pid)s of the worker.
+# Path template: %(name)s spider, %(time)s UTC start time, %(host)s and %(pid)s of the worker,
+# %(job)s the Scrapyd job id (the time when not run by Scrapyd).
 JSONL_OUTPUT = "output/%(name)s-%(time)s.jsonl"
 FEED_EXPORT_ENCODING = "utf-8"
 PROGRESS_INTERVAL = 5.0               # seconds between progress lines; 0 turns them off
@@ -95,13 +96,19 @@ RENDER_JS_DOMAINS: list[str] = []     # registrable domains whose articles are a
 RENDER_JS_FALLBACK = False            # render again a static page that looks like a script app
 PLAYWRIGHT_BROWSER_TYPE = "chromium"  # the only browser the flags below are meant for
 # Debian's Chromium; for Playwright's own browser run `playwright install chromium` and drop
-# executable_path. The flags keep Chromium from calling Google's servers in the background.
+# executable_path. The flags keep Chromium from calling Google's servers in the background;
+# Chromium 156 still looked up the hosts below (seen with strace), so they resolve to nothing.
 PLAYWRIGHT_LAUNCH_OPTIONS = {
     "executable_path": "/usr/bin/chromium",
     "headless": True,
     "args": [
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--no-first-run", "--disable-quic", "--no-sandbox", "--disable-gpu",
+        "--host-resolver-rules=" + ", ".join(f"MAP {host} ~NOTFOUND" for host in (
+            "accounts.google.com", "clients1.google.com", "clients2.google.com",
+            "update.googleapis.com", "content-autofill.googleapis.com",
+            "safebrowsing.googleapis.com", "optimizationguide-pa.googleapis.com", "*.gvt1.com",
+        )),
     ],
 }
 PLAYWRIGHT_CONTEXTS: dict[str, dict] = {}  # no startup context: it would launch the browser

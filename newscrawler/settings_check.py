@@ -26,11 +26,11 @@ def _number(kind: type, minimum: float) -> Callable[[BaseSettings, str], None]:
 def _output_template(settings: BaseSettings, name: str) -> None:
     template = settings.get(name)
     try:
-        str(template) % {"name": "x", "time": "t", "host": "h", "pid": 1}
+        str(template) % {"name": "x", "time": "t", "host": "h", "pid": 1, "job": "j"}
     except (KeyError, ValueError, TypeError) as exc:
         raise ConfigError(
             f"setting {name}={template!r} is not a valid path template "
-            f"(use %(name)s, %(time)s, %(host)s, %(pid)s): {exc}"
+            f"(use %(name)s, %(time)s, %(host)s, %(pid)s, %(job)s): {exc}"
         ) from None
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("newscrawler.summary")
 P = "newscrawler"
+MAX_ARTICLE_LINES = 50  # every failed feed is listed; failed articles up to this many
 
 
 class RunSummary:
@@ -43,6 +44,7 @@ class RunSummary:
         connect(self.spider_opened, signal=signals.spider_opened)
         connect(self.spider_closed, signal=signals.spider_closed)
         connect(self.response_received, signal=signals.response_received)
+        connect(self.request_dropped, signal=signals.request_dropped)
         connect(self.feed_fetched, signal=news_signals.feed_fetched)
         connect(self.feed_failed, signal=news_signals.feed_failed)
         connect(self.feed_not_modified, signal=news_signals.feed_not_modified)
@@ -67,6 +69,20 @@ class RunSummary:
         if response.status == 429:
             self.stats.inc_value(f"{P}/responses_429")
 
+    def request_dropped(self, request: Any, **_: Any) -> None:
+        """The dupefilter drops a redirect back to a URL already requested: a redirect loop.
+
+        Without this, such a feed or article would vanish from the summary without a word.
+        """
+        redirects = request.meta.get("redirect_urls")
+        if not redirects:
+            return  # a plain duplicate (an article in two feeds, a resumed JOBDIR run)
+        reason = f"redirect loop ({len(redirects)} redirects, back to {request.url})"
+        if "feed_url" in request.meta:
+            self.feed_failed(request.meta["feed_url"], reason)
+        else:
+            self.article_failed(redirects[0], reason)
+
     def feed_fetched(self, url: str, entries: int, warning: str | None, **_: Any) -> None:
         self.feeds_ok.append(url)
         self.stats.inc_value(f"{P}/feeds_ok")
@@ -85,6 +101,7 @@ class RunSummary:
         self.fallbacks[_reason_kind(reason)] += 1
 
     def article_failed(self, url: str, reason: str, **_: Any) -> None:
+        logger.debug("failed article %s: %s", url, reason)
         self.articles_failed[url] = reason
         self.stats.inc_value(f"{P}/articles_failed")
 
@@ -148,7 +165,12 @@ class RunSummary:
         if get(f"{P}/blocked_address"):
             lines.append(f"  requests blocked by the address rule: {get(f'{P}/blocked_address')}")
         lines += [f"    feed fallback ({why}): {n}" for why, n in self.fallbacks.most_common()]
-        lines += [f"    failed article {url}: {why}" for url, why in self.articles_failed.items()]
+        failed_articles = list(self.articles_failed.items())
+        lines += [f"    failed article {url}: {why}"
+                  for url, why in failed_articles[:MAX_ARTICLE_LINES]]
+        if len(failed_articles) > MAX_ARTICLE_LINES:
+            lines.append(f"    ... and {len(failed_articles) - MAX_ARTICLE_LINES} more "
+                         f"failed articles (DEBUG log has each one)")
         lines.append(f"  429 responses: {get(f'{P}/responses_429', 0)}, "
                      f"retries: {get('retry/count', 0)}")
         lines.append(f"  elapsed: {elapsed:.1f} s")

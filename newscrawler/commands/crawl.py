@@ -8,16 +8,27 @@ when the run failed as a whole (see ``RunSummary.run_failure``).
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from scrapy.settings import BaseSettings
 
 from newscrawler.errors import ConfigError
 from newscrawler.settings_check import check_settings
 
 EXIT_RUN_FAILED = 1
 EXIT_BAD_CONFIG = 2
+
+logger = logging.getLogger(__name__)
+
+
+def report_error(message: str, settings: BaseSettings) -> None:
+    """One ``error:`` line on stderr; also in LOG_FILE, the job's log under Scrapyd."""
+    print(f"error: {message}", file=sys.stderr)
+    if settings.get("LOG_FILE"):
+        logger.error("%s", message)
 
 
 class Command(ScrapyCrawlCommand):
@@ -32,7 +43,7 @@ class Command(ScrapyCrawlCommand):
             if validate is not None:
                 validate(self.settings, opts.spargs)
         except ConfigError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            report_error(str(exc), self.settings)
             self.exitcode = EXIT_BAD_CONFIG
             return
         crawler = self._create_crawler(spidercls)
@@ -43,5 +54,5 @@ class Command(ScrapyCrawlCommand):
             return
         failure = crawler.stats.get_value("newscrawler/run_failed") if crawler.stats else None
         if failure:
-            print(f"error: {failure}", file=sys.stderr)
+            report_error(failure, self.settings)
             self.exitcode = EXIT_RUN_FAILED

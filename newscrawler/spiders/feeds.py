@@ -85,6 +85,8 @@ class FeedsSpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
+        assert self.extractor is not None
+        await self.extractor.warm_up(self.extractor.workers)
         for problem in self.feed_list.problems:
             self.logger.warning("feed list: %s", problem)
         for source in self.feed_list.sources:
@@ -163,6 +165,10 @@ class FeedsSpider(scrapy.Spider):
             yield browser_retry(response.request, self.settings)
             return
         article = self._article(entry, page, response.url, feed_url, category)
+        if not article.text:
+            self._send(news_signals.article_failed, url=response.url,
+                       reason=f"{reason or 'page gave no text'}, and the feed has none")
+            return
         if article.text_source == "feed":
             self._send(news_signals.article_fallback, url=response.url,
                        reason=reason or "page gave no usable text")
@@ -188,8 +194,8 @@ class FeedsSpider(scrapy.Spider):
             return None, f"not an HTML page ({content_type.decode('latin-1') or 'no type'})"
         assert self.extractor is not None
         try:
-            html = _html_for_extraction(response)
-            return await self.extractor.extract(html, response.url), None
+            return await self.extractor.extract(response.body, response.url,
+                                                _header_charset(response)), None
         except ExtractionTimeout as exc:
             return None, str(exc)
 
@@ -209,7 +215,6 @@ class FeedsSpider(scrapy.Spider):
     def _spider_opened(self, spider: scrapy.Spider) -> None:
         workers = self.settings.getint("EXTRACT_WORKERS") or default_workers()
         self.extractor = ExtractionPool(workers, self.settings.getfloat("EXTRACT_TIMEOUT"))
-        self.extractor.warm_up(workers)
 
     def _spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
         if self.extractor is not None:
@@ -232,15 +237,11 @@ def _headers(response: Response) -> dict[str, str]:
     }
 
 
-def _html_for_extraction(response: TextResponse) -> str | bytes:
-    """Raw bytes, decoded in the worker, unless only the HTTP header names the charset.
+def _header_charset(response: Response) -> str | None:
+    """The charset the HTTP header names, if any.
 
-    Bytes cost the reactor nothing (no decode, no re-encode to pickle them); the worker finds
-    BOMs, UTF-8 and ``<meta charset>`` itself. A non-UTF-8 charset given only in the header is
-    something only the response knows, so then Scrapy's decoded text is passed instead.
+    The page goes to the worker as raw bytes (nothing to decode or re-encode in the reactor)
+    with this hint, used there only for bytes that are not valid UTF-8 (see extraction.py).
     """
     content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
-    charset = content_type.partition("charset=")[2].strip(" \"';")
-    if charset and charset.replace("-", "") not in ("utf8", "usascii", "ascii"):
-        return response.text
-    return response.body
+    return content_type.partition("charset=")[2].strip(" \"';") or None
