@@ -21,7 +21,7 @@ crawl: $(VENV)/.installed-base  ## crawl the default feed list (or ARGS='-a feed
 	$(BIN)/scrapy crawl feeds $(ARGS)
 
 demo: $(VENV)/.installed-base  ## a complete crawl of the simulated news web, offline
-	$(BIN)/python -m newscrawler.simweb demo
+	$(BIN)/python -m newscrawler.demo
 
 system-deps:
 	scripts/install-system-deps.sh

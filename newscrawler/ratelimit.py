@@ -7,7 +7,7 @@ from email.utils import parsedate_to_datetime
 
 from scrapy.http import Response
 
-__all__ = ["RATE_LIMIT_STATUSES", "is_rate_limited", "parse_retry_after", "retry_delay"]
+__all__ = ["RATE_LIMIT_STATUSES", "is_rate_limited", "parse_retry_after"]
 
 RATE_LIMIT_STATUSES = frozenset({429, 503})
 
@@ -17,13 +17,6 @@ def is_rate_limited(response: Response) -> bool:
     if response.status == 429:
         return True
     return response.status == 503 and b"Retry-After" in response.headers
-
-
-def retry_delay(response: Response, default: float) -> float:
-    """Seconds to wait before the site's next request, from ``Retry-After`` or ``default``."""
-    header = response.headers.get(b"Retry-After")
-    parsed = parse_retry_after(header.decode("latin-1") if header else None)
-    return default if parsed is None else parsed
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -18,7 +18,10 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 1    # per site: slots are keyed by registrable
 DOWNLOAD_DELAY = 2.0                  # seconds between two requests to one site, at least
 DOWNLOAD_DELAY_JITTER = 0             # Scrapy's default ±50% would let the gap fall to 1 s
 POLITENESS_MARGIN = 0.1               # seconds added to every delay: a loaded reactor sends late
-RETRY_AFTER_MAX = 600.0               # seconds: longest Retry-After honoured before giving up
+RETRY_AFTER_MAX = 600.0               # seconds: longest Retry-After pause honoured
+CRAWL_DELAY_MAX = 120.0               # seconds: longest robots.txt Crawl-delay honoured
+BACKOFF_MAX_DELAY = 120.0             # seconds: a 429 without Retry-After doubles up to this
+BACKOFF_RECOVERY = 0.05               # share of the extra delay removed after each success
 # Per-site overrides by registrable domain, Scrapy's own mechanism. Reddit's unauthenticated
 # RSS tolerates about one request a minute.
 DOWNLOAD_SLOTS = {
@@ -41,7 +44,7 @@ DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
 ALLOW_PRIVATE_ADDRESSES = False
 
 SPIDER_MIDDLEWARES = {
-    "newscrawler.politeness.SitePolitenessMiddleware": 50,
+    "newscrawler.politeness.SiteSlotSpiderMiddleware": 50,
 }
 DOWNLOADER_MIDDLEWARES = {
     "newscrawler.safety.AddressSafetyMiddleware": 60,     # before robots.txt is even fetched
@@ -79,18 +82,19 @@ MIN_PAGE_TEXT_CHARS = 200             # shorter page text is a teaser: use the f
 # --- JavaScript rendering (scrapy-playwright) ------------------------------------------------
 # See docs/rendering.md and newscrawler/rendering.py. The handler drives the browser only for
 # requests with meta "playwright" (articles of render=js feeds, RENDER_JS_DOMAINS, fallbacks);
-# feeds, robots.txt and other pages go to Scrapy's HTTP/1.1 handler through it. Chromium starts
-# on the first such request, not before: a crawl without one starts no Chromium process
-# (tests/test_rendering.py watches the process tree; handler.py launches the browser only in
-# _create_browser_context, and PLAYWRIGHT_CONTEXTS must stay empty for that). Only Playwright's
-# driver (a node process per scheme) starts with the engine.
+# feeds, robots.txt and other pages go through it to Scrapy's HTTP/1.1 handler. Lazy launch,
+# verified: scrapy-playwright 0.0.48 launches Chromium only from _create_browser_context, i.e.
+# on the first browser request (PLAYWRIGHT_CONTEXTS must stay empty for that), but it starts
+# Playwright's node driver (~120 MB, one per scheme) with the engine; our subclass defers that
+# too. tests/test_rendering.py watches the process tree: a crawl without pages to render
+# starts no Chromium and no driver.
 import importlib.util  # noqa: E402  (kept inside this section)
 
 if importlib.util.find_spec("scrapy_playwright"):  # optional: pip install newscrawler[js]
     DOWNLOAD_HANDLERS = {
         **DOWNLOAD_HANDLERS,  # file/s3/ftp/data stay off
-        "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-        "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        "http": "newscrawler.rendering.BrowserDownloadHandler",
+        "https": "newscrawler.rendering.BrowserDownloadHandler",
     }
 RENDER_JS_DOMAINS: list[str] = []     # registrable domains whose articles are always rendered
 RENDER_JS_FALLBACK = False            # render again a static page that looks like a script app
@@ -116,6 +120,17 @@ PLAYWRIGHT_MAX_CONTEXTS = 1           # browser contexts per handler (one handle
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2  # pages open at once in a context: rendered pages in flight
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000  # milliseconds, as DOWNLOAD_TIMEOUT for pages
 PLAYWRIGHT_ABORT_REQUEST = "newscrawler.rendering.abort_request"  # images, fonts, trackers...
+
+# --- Scaling out (Redis) ---------------------------------------------------------------------
+# Any number of `scrapy crawl feeds` processes on one Redis share the frontier, the state and the
+# per-site delays (docs/scaling.md). The add-on (newscrawler/scaleout.py) does nothing until
+# REDIS_URL is set; then it installs scrapy-redis' scheduler and dupefilter and their helpers.
+ADDONS = {"newscrawler.scaleout.ScaleOut": 0}
+REDIS_URL = None                      # e.g. redis://host:6379/0: turns scaling out on
+CRAWL_ID = None                       # workers with one id share one crawl; default: UTC hour
+REDIS_KEY_PREFIX = "newscrawler"      # first part of every Redis key the crawler writes
+REDIS_LEASE_SECONDS = 30.0            # seconds a worker may go silent before its work is re-queued
+REDIS_CRAWL_TTL = 7 * 24 * 3600       # seconds a finished crawl's keys (its dupefilter) are kept
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"

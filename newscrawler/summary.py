@@ -43,7 +43,6 @@ class RunSummary:
         connect = crawler.signals.connect
         connect(self.spider_opened, signal=signals.spider_opened)
         connect(self.spider_closed, signal=signals.spider_closed)
-        connect(self.response_received, signal=signals.response_received)
         connect(self.request_dropped, signal=signals.request_dropped)
         connect(self.feed_fetched, signal=news_signals.feed_fetched)
         connect(self.feed_failed, signal=news_signals.feed_failed)
@@ -64,10 +63,6 @@ class RunSummary:
         if self.interval > 0:
             self._loop = create_looping_call(self.log_progress)
             self._loop.start(self.interval, now=False)
-
-    def response_received(self, response: Any, **_: Any) -> None:
-        if response.status == 429:
-            self.stats.inc_value(f"{P}/responses_429")
 
     def request_dropped(self, request: Any, **_: Any) -> None:
         """The dupefilter drops a redirect back to a URL already requested: a redirect loop.
@@ -156,6 +151,13 @@ class RunSummary:
             f"{len(self.articles_failed)} failed, dropped: "
             + (", ".join(f"{k} {v}" for k, v in sorted(dropped.items())) or "none")
         )
+        lines += [f"    feed fallback ({why}): {n}" for why, n in self.fallbacks.most_common()]
+        failed_articles = list(self.articles_failed.items())
+        lines += [f"    failed article {url}: {why}"
+                  for url, why in failed_articles[:MAX_ARTICLE_LINES]]
+        if len(failed_articles) > MAX_ARTICLE_LINES:
+            lines.append(f"    ... and {len(failed_articles) - MAX_ARTICLE_LINES} more "
+                         f"failed articles (DEBUG log has each one)")
         lines.append(f"  already written by earlier runs, not requested again: "
                      f"{get(f'{P}/articles_skipped_seen', 0)} articles; "
                      f"feeds answering 304 Not Modified: {len(self.feeds_not_modified)}")
@@ -164,13 +166,6 @@ class RunSummary:
                          f"{get(f'{P}/torn_lines_repaired')}")
         if get(f"{P}/blocked_address"):
             lines.append(f"  requests blocked by the address rule: {get(f'{P}/blocked_address')}")
-        lines += [f"    feed fallback ({why}): {n}" for why, n in self.fallbacks.most_common()]
-        failed_articles = list(self.articles_failed.items())
-        lines += [f"    failed article {url}: {why}"
-                  for url, why in failed_articles[:MAX_ARTICLE_LINES]]
-        if len(failed_articles) > MAX_ARTICLE_LINES:
-            lines.append(f"    ... and {len(failed_articles) - MAX_ARTICLE_LINES} more "
-                         f"failed articles (DEBUG log has each one)")
         lines.append(f"  429 responses: {get(f'{P}/responses_429', 0)}, "
                      f"retries: {get('retry/count', 0)}")
         lines.append(f"  elapsed: {elapsed:.1f} s")

@@ -3,7 +3,8 @@ from datetime import UTC, datetime
 import pytest
 from scrapy.http import Response
 
-from newscrawler.ratelimit import is_rate_limited, parse_retry_after, retry_delay
+from newscrawler.politeness import backed_off, recovered
+from newscrawler.ratelimit import is_rate_limited, parse_retry_after
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -41,7 +42,26 @@ def test_rate_limited_answers(status, headers, limited):
     assert is_rate_limited(response) is limited
 
 
-def test_retry_delay_falls_back_to_the_default_without_header():
-    assert retry_delay(Response("http://x/", status=429), default=7.5) == 7.5
-    assert retry_delay(Response("http://x/", status=429, headers={"Retry-After": "12"}),
-                       default=7.5) == 12.0
+@pytest.mark.parametrize(
+    ("delay", "floor", "ceiling", "after"),
+    [
+        (2.1, 2.1, 120, 4.2),      # first 429: twice the delay
+        (4.2, 2.1, 120, 8.4),
+        (100, 2.1, 120, 120),      # capped
+        (0.0, 2.1, 120, 4.2),      # never below twice the floor
+    ],
+)
+def test_429_without_retry_after_doubles_the_delay_up_to_a_cap(delay, floor, ceiling, after):
+    assert backed_off(delay, floor, ceiling) == pytest.approx(after)
+
+
+@pytest.mark.parametrize(
+    ("delay", "floor", "recovery", "after"),
+    [
+        (10.0, 2.0, 0.2, 8.4),     # one success removes a fifth of the extra delay
+        (2.0, 2.0, 0.2, 2.0),      # never below the floor
+        (2.5, 2.0, 1.0, 2.0),
+    ],
+)
+def test_delay_recovers_slowly_after_successes(delay, floor, recovery, after):
+    assert recovered(delay, floor, recovery) == pytest.approx(after)

@@ -92,7 +92,7 @@ class Site:
     # Also used for robots.txt, the homepage and 404s.
     page_latency: Latency = (0.0, 0.0)
     rate_limit_gap: float | None = None
-    retry_after: str = "2"
+    retry_after: str = "2"  # "" sends 429 without a Retry-After header
     homepage: bool = False
     lang: str = "en"
 

@@ -219,8 +219,8 @@ class _Server:
             previous = self.last_arrival.get(site.name)
             self.last_arrival[site.name] = arrival
             if previous is not None and arrival - previous < site.rate_limit_gap:
-                return web.Response(status=429, text="Too Many Requests\n",
-                                    headers={"Retry-After": site.retry_after})
+                headers = {"Retry-After": site.retry_after} if site.retry_after else {}
+                return web.Response(status=429, text="Too Many Requests\n", headers=headers)
         if request.method not in ("GET", "HEAD"):
             return web.Response(status=405, headers={"Allow": "GET, HEAD"})
         path = request.path
