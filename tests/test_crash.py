@@ -44,7 +44,7 @@ def written_urls(workdir: Path) -> Counter[str]:
     return urls
 
 
-@pytest.mark.parametrize("kill_after_articles", [[0, 7, 30], [15, 45]])
+@pytest.mark.parametrize("kill_after_articles", [[0, 7, 25], [15, 20]])
 def test_sigkill_at_any_moment_then_rerun_writes_every_article_exactly_once(
         tmp_path, kill_after_articles):
     with serve(small_web()) as running:

@@ -25,7 +25,7 @@ from newscrawler.feedlist import FeedList, FeedListError, FeedSource, load_feed_
 from newscrawler.feeds import FeedEntry, discover_feed_links, parse_feed
 from newscrawler.items import Article
 from newscrawler.rendering import article_meta, browser_retry, should_retry_in_browser
-from newscrawler.safety import LISTED_BY
+from newscrawler.safety import LISTED_BY, BlockedAddress
 from newscrawler.state import StateStore, article_keys, open_state
 from newscrawler.urls import canonical_url
 
@@ -86,6 +86,7 @@ class FeedsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         assert self.extractor is not None
+        self.logger.info("starting %d extraction workers", self.extractor.workers)
         await self.extractor.warm_up(self.extractor.workers)
         for problem in self.feed_list.problems:
             self.logger.warning("feed list: %s", problem)
@@ -178,7 +179,8 @@ class FeedsSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         entry: FeedEntry = request.cb_kwargs["entry"]
         reason = describe_failure(failure)
-        if entry.content or entry.summary:
+        # A link the address rule blocked is hostile: nothing from its entry is written.
+        if (entry.content or entry.summary) and not failure.check(BlockedAddress):
             self._send(news_signals.article_fallback, url=request.url,
                        reason=f"page failed: {reason}")
             yield self._article(entry, None, request.url, request.cb_kwargs["feed_url"],
