@@ -130,3 +130,14 @@ def test_home_page_announces_its_feeds():
       <link rel="stylesheet" href="/s.css"></head><body></body></html>"""
     assert discover_feed_links(html, "https://alpha.example/") == [
         "https://alpha.example/rss.xml", "https://cdn.example/atom"]
+
+
+def test_external_entities_are_never_read(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    body = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+            '<rss version="2.0"><channel><title>t</title><item><title>&xxe;</title>'
+            '<link>https://a.example/1</link><description>&xxe;</description></item>'
+            '</channel></rss>').encode()
+    feed = parse_feed(body, "https://a.example/rss")
+    assert "TOP-SECRET" not in repr(feed)
