@@ -156,3 +156,14 @@ def test_run_where_no_feed_could_be_fetched_exits_non_zero(tmp_path):
         result = run_crawl(tmp_path, "-a", "feeds=" + ",".join(dead))
     assert result.returncode == 1
     assert "error: no feed could be fetched (2 failed)" in result.log
+
+
+def test_extraction_over_its_time_limit_is_given_up_and_the_crawl_goes_on(tmp_path):
+    with serve(demo_web()) as running:
+        feed = running.url("delta", "/aggregator.xml")
+        result = run_crawl(tmp_path, "-a", f"feeds={feed}",
+                           settings={"EXTRACT_TIMEOUT": "0.001"})
+    assert result.returncode == 0
+    assert "extraction took over 0.001 s" in result.summary()
+    # the entries that carry text in the feed still arrive, from the feed
+    assert result.items and {item["text_source"] for item in result.items} == {"feed"}
