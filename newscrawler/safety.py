@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import error
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["LISTED_BY", "AddressSafetyMiddleware", "BlockedAddress"]
 
 LISTED_BY = "listed_by"  # request meta: URL of the feed that listed this article
+LISTED_BY_ADDRESS = "listed_by_address"  # request meta: the address that feed came from
 
 
 class BlockedAddress(IgnoreRequest):
@@ -54,12 +56,24 @@ class AddressSafetyMiddleware:
         if target is None:
             return  # unresolvable: the download fails with a DNS error, reported as such
         source = await self._resolve(urlparse_cached(Request(listed_by)).hostname or "")
+        request.meta[LISTED_BY_ADDRESS] = source
         if not may_follow(target, source):
             self.crawler.stats.inc_value("newscrawler/blocked_address")
             raise BlockedAddress(
                 f"blocked: {address_class(target)} address {target} listed by a feed on "
                 f"{address_class(source) if source else 'an unknown'} address"
             )
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """Check the address the response really came from as well: a browser follows
+        redirects by itself, and DNS may answer differently the second time."""
+        peer = response.ip_address
+        if (peer is None or LISTED_BY_ADDRESS not in request.meta or self.allow_private
+                or may_follow(str(peer), request.meta[LISTED_BY_ADDRESS])):
+            return response
+        self.crawler.stats.inc_value("newscrawler/blocked_address")
+        raise BlockedAddress(f"blocked: the response came from {address_class(str(peer))} "
+                             f"address {peer}")
 
     async def _resolve(self, host: str) -> str | None:
         from twisted.internet import reactor
