@@ -27,9 +27,11 @@ BACKOFF_RECOVERY = 0.05               # share of the extra delay removed after e
 DOWNLOAD_SLOTS = {
     "reddit.com": {"delay": 60.0},
 }
-# Scrapy's default since 2.14, kept on purpose: it hands the next request to the site with
-# the fewest requests in progress, so one busy site cannot starve the others.
-SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
+# Scrapy's DownloaderAwarePriorityQueue (its default since 2.14: the site with the fewest
+# requests in progress goes next), made to hand out a request only when its site can take it,
+# so requests never sit out a site's delay while holding one of CONCURRENT_REQUESTS.
+SCHEDULER_PRIORITY_QUEUE = "newscrawler.scheduling.PoliteSlotPriorityQueue"
+SCHEDULER_READY_LEAD = 0.1            # seconds before a site is ready that its request may go
 
 DOWNLOAD_TIMEOUT = 30                 # seconds per request
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024   # bytes, also after decompression (Scrapy: 1 GiB)

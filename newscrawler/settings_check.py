@@ -54,6 +54,7 @@ CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "EXTRACT_TIMEOUT": _number(float, 0.001),
     "MIN_PAGE_TEXT_CHARS": _number(int, 0),
     "PROGRESS_INTERVAL": _number(float, 0),
+    "SCHEDULER_READY_LEAD": _number(float, 0),
     "JSONL_OUTPUT": _output_template,
     "STATE_DIR": _non_empty,
 }

@@ -24,6 +24,7 @@ from newscrawler.failures import describe_failure
 from newscrawler.feedlist import FeedList, FeedListError, FeedSource, load_feed_list
 from newscrawler.feeds import FeedEntry, discover_feed_links, parse_feed
 from newscrawler.items import Article
+from newscrawler.politeness import prefetch_robots
 from newscrawler.rendering import article_meta, browser_retry, should_retry_in_browser
 from newscrawler.safety import LISTED_BY, BlockedAddress
 from newscrawler.state import StateStore, article_keys, open_state
@@ -90,6 +91,7 @@ class FeedsSpider(scrapy.Spider):
         await self.extractor.warm_up(self.extractor.workers)
         for problem in self.feed_list.problems:
             self.logger.warning("feed list: %s", problem)
+        self._robots = prefetch_robots(self.crawler, [s.url for s in self.feed_list.sources])
         for source in self.feed_list.sources:
             yield self.feed_request(source.url, FeedContext.of(source))
 
