@@ -50,7 +50,7 @@ class ExtractionPool:
             initializer=_lower_priority,
         )
 
-    async def warm_up(self, workers: int) -> None:
+    async def warm_up(self) -> None:
         """Start the workers and wait until each has loaded trafilatura (~1-2 s).
 
         Spawning processes and importing in them loads the machine; requests sent meanwhile
@@ -58,7 +58,7 @@ class ExtractionPool:
         """
         page = b"<html><body><p>warm</p></body></html>"
         futures = [self._pool.schedule(extract, args=(page, "http://warm-up.invalid/"))
-                   for _ in range(workers)]
+                   for _ in range(self.workers)]
         await asyncio.wait([asyncio.wrap_future(f) for f in futures], timeout=60)
 
     async def extract(self, html: str | bytes, url: str, encoding: str | None = None

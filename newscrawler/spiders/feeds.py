@@ -63,6 +63,7 @@ class FeedsSpider(scrapy.Spider):
         self.recrawl = _is_true(recrawl)
         self.extractor: ExtractionPool | None = None
         self.crawl_state: StateStore  # not "state": Scrapy's JOBDIR owns spider.state
+        self._robots_prefetch: list[Any] = []  # keeps the prefetch tasks alive
 
     @staticmethod
     def load_feeds(feeds: str | None) -> FeedList:
@@ -88,10 +89,10 @@ class FeedsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Request]:
         assert self.extractor is not None
         self.logger.info("starting %d extraction workers", self.extractor.workers)
-        await self.extractor.warm_up(self.extractor.workers)
+        await self.extractor.warm_up()
         for problem in self.feed_list.problems:
             self.logger.warning("feed list: %s", problem)
-        self._robots = prefetch_robots(self.crawler, [s.url for s in self.feed_list.sources])
+        self._robots_prefetch = prefetch_robots(self.crawler, [s.url for s in self.feed_list.sources])
         for source in self.feed_list.sources:
             yield self.feed_request(source.url, FeedContext.of(source))
 
