@@ -92,7 +92,8 @@ class FeedsSpider(scrapy.Spider):
         await self.extractor.warm_up()
         for problem in self.feed_list.problems:
             self.logger.warning("feed list: %s", problem)
-        self._robots_prefetch = prefetch_robots(self.crawler, [s.url for s in self.feed_list.sources])
+        urls = [source.url for source in self.feed_list.sources]
+        self._robots_prefetch = prefetch_robots(self.crawler, urls)
         for source in self.feed_list.sources:
             yield self.feed_request(source.url, FeedContext.of(source))
 
