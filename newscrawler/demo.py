@@ -39,8 +39,14 @@ def main(argv: list[str] | None = None) -> int:
                    "-s", f"DOWNLOAD_DELAY={args.delay}", "-s", f"JSONL_OUTPUT={args.output}",
                    "-s", f"STATE_DIR={Path(tmp) / 'state'}", "-s", "LOG_LEVEL=INFO"]
         completed = subprocess.run(command, env=env, check=False)
+        running.wait_idle()
+        gaps = running.log.min_gap_by_host()
+        records = running.log.records()
         outputs = sorted(Path(args.output.split("%")[0]).parent.glob("demo-*.jsonl"),
                          key=lambda p: p.stat().st_mtime)
+    shortest = ", ".join(f"{host} {gap:.2f} s" for host, gap in sorted(gaps.items()))
+    print(f"\nthe sites saw {len(records)} requests; the shortest gap between two requests "
+          f"to one site, per site: {shortest}")
     if outputs:
         lines = outputs[-1].read_text(encoding="utf-8").splitlines()
         print(f"\n{len(lines)} articles in {outputs[-1]}; the first two:")

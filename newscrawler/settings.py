@@ -18,6 +18,7 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 1    # per site: slots are keyed by registrable
 DOWNLOAD_DELAY = 2.0                  # seconds between two requests to one site, at least
 DOWNLOAD_DELAY_JITTER = 0             # Scrapy's default ±50% would let the gap fall to 1 s
 POLITENESS_MARGIN = 0.1               # seconds added to every delay: a loaded reactor sends late
+POLITENESS_NEW_CONNECTION_MARGIN = 0.25  # seconds more after a site's first request (connect)
 RETRY_AFTER_MAX = 600.0               # seconds: longest Retry-After pause honoured
 CRAWL_DELAY_MAX = 120.0               # seconds: longest robots.txt Crawl-delay honoured
 BACKOFF_MAX_DELAY = 120.0             # seconds: a 429 without Retry-After doubles up to this

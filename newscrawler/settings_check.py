@@ -46,6 +46,7 @@ CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "DOWNLOAD_TIMEOUT": _number(float, 0.001),
     "DOWNLOAD_MAXSIZE": _number(int, 0),
     "POLITENESS_MARGIN": _number(float, 0),
+    "POLITENESS_NEW_CONNECTION_MARGIN": _number(float, 0),
     "RETRY_AFTER_MAX": _number(float, 0),
     "CRAWL_DELAY_MAX": _number(float, 0),
     "BACKOFF_MAX_DELAY": _number(float, 0),
