@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-__all__ = ["address_class", "is_public_address", "may_follow"]
+__all__ = ["address_class", "may_follow"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -30,10 +30,6 @@ def address_class(ip: str) -> str:
     if address.is_private:
         return "private"
     return "reserved"
-
-
-def is_public_address(ip: str) -> bool:
-    return address_class(ip) == "public"
 
 
 def may_follow(target_ip: str, listed_by_ip: str | None) -> bool:

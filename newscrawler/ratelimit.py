@@ -7,9 +7,7 @@ from email.utils import parsedate_to_datetime
 
 from scrapy.http import Response
 
-__all__ = ["RATE_LIMIT_STATUSES", "is_rate_limited", "parse_retry_after"]
-
-RATE_LIMIT_STATUSES = frozenset({429, 503})
+__all__ = ["is_rate_limited", "parse_retry_after"]
 
 
 def is_rate_limited(response: Response) -> bool:
