@@ -2,21 +2,38 @@
 """Extraction quality against the article-body corpus (``../shared/corpus/zyte`` by default).
 
     python bench/quality.py [--corpus DIR] [--direct-only] [--options-grid] [--items FILE.jsonl]
+                            [--header-charset mixed|none] [--legacy-bytes] [--sites N]
 
-Default (direct) mode: runs plain ``trafilatura.extract(html)`` and our ``extract()`` on every
-page and prints mean token precision/recall/F1 side by side, our 5 lowest pages with a reason,
-metadata presence and agreement with what the HTML states in standard places (JSON-LD
-datePublished, og:title/<title>, <html lang>...), and the single-process speed of extract().
-Results also go to ``bench/results/quality.json``.
+Default (end-to-end) mode: the corpus pages are served by the simulated news web
+(``newscrawler.simweb.corpus_web``: byte for byte, one RSS feed per site listing them with
+link and title only -- no date, summary or content:encoded, so nothing of the ground truth can
+reach an item's text), the REAL crawl runs on its feed list (``python -m scrapy crawl feeds``
+in a subprocess, temporary STATE_DIR and output, DOWNLOAD_DELAY=0, 32 requests at once, 8 per
+site), and the ``text`` of every JSONL item is scored against the ground truth. In the same
+run, on the same pages: our ``extract()`` called directly and plain ``trafilatura.extract(html)``
+with its defaults. Printed side by side ("crawl (end to end)", "extract() direct",
+"trafilatura.extract() defaults"): mean token precision/recall/F1, every page where the crawl
+differs from extract() with the cause, the issue's targets, the crawl's 5 lowest pages with a
+reason, metadata presence and agreement of the crawled items with what the HTML states in
+standard places (JSON-LD datePublished, og:title/<title>, <html lang>...), whether the items'
+language follows their text where <html lang> says otherwise, and the speed of extract().
 
-``--options-grid`` prints the table of trafilatura option variants that chose
-``newscrawler.extraction.DEFAULT_OPTIONS`` (also ``bench/results/options-grid.json``).
-Scoring runs in a pool of 2 processes; ms/page is measured afterwards in ONE process.
+``--header-charset mixed`` (default) serves page i (in id order) in turn without a charset
+(as corpus_web does: the page declares its own), with the page's own charset, and with one
+contradicting the page (ISO-8859-1 over UTF-8 bytes, UTF-8 over legacy bytes); ``none`` serves
+all without. ``--legacy-bytes`` runs everything on a windows-1252 copy of the corpus (same text:
+unencodable characters as ``&#N;``), whose meta declarations are in turn rewritten, removed or
+left claiming UTF-8. Results go to ``bench/results/quality.json``.
 
-End-to-end: :func:`score_items` maps crawled JSONL items back to corpus pages by URL and makes
-the same report; ``--items output/x.jsonl`` scores an existing crawl with it.
+``--direct-only``: only the direct part (extract() and trafilatura on the stored pages, the
+option check against trafilatura's txt output, metadata figures). ``--options-grid`` prints
+the table of trafilatura option variants that chose ``newscrawler.extraction.DEFAULT_OPTIONS``
+(also ``bench/results/options-grid.json``). Scoring runs in a pool of 2 processes; ms/page is
+measured afterwards in ONE process. ``--items output/x.jsonl`` also scores an existing crawl's
+output, matched to the corpus by URL (:func:`score_items`).
 
 Without the corpus folder the script prints "skipped" and exits 0 (a clone without the data).
+It exits 1 when the crawl fails (its log's tail goes to stderr).
 """
 
 from __future__ import annotations
@@ -25,6 +42,7 @@ import argparse
 import json
 import logging
 import multiprocessing
+import os
 import pickle
 import re
 import statistics
@@ -58,6 +76,8 @@ WORKERS = 2
 LOWEST = 5
 METADATA_FIELDS = ("title", "published", "authors", "language", "description", "image",
                    "canonical_url", "site_name", "tags")
+# the same for crawled items (newscrawler.items.Article): summary is the feed's or description
+ITEM_FIELDS = ("title", "published", "authors", "language", "summary", "image", "tags")
 
 
 def _quiet_logs() -> None:
@@ -197,6 +217,7 @@ def build_report(
     mode: str,
     direct_texts: dict[str, str | None] | None = None,
     references: dict[str, dict[str, Any]] | None = None,
+    fields: tuple[str, ...] = METADATA_FIELDS,
 ) -> dict[str, Any]:
     """Scores and metadata figures of ``rows`` (page id -> item-like dict) against ``corpus``.
 
@@ -241,7 +262,7 @@ def build_report(
     ]
     report["metadata_presence"] = {
         field: round(sum(bool(row.get(field)) for row in rows.values()) / max(len(rows), 1), 4)
-        for field in METADATA_FIELDS
+        for field in fields
     }
     report["agreement"] = agreement(rows, references)
     report["per_page"] = per_page
@@ -411,14 +432,17 @@ def _path_key(url: str) -> str:
     return urlsplit(url.strip()).path.rstrip("/")
 
 
-def match_items(items: list[dict], corpus: list[CorpusPage]) -> dict[str, Any]:
+def match_items(items: list[dict], corpus: list[CorpusPage],
+                page_ids: dict[str, str] | None = None) -> dict[str, Any]:
     """Corpus page id -> first item whose url (or canonical_url) is that page's URL.
 
-    Exact URL (host without www, tracking parameters and trailing slash ignored) first, else
-    the same path when only one corpus page has it (a simulated web serves the pages under its
-    own host).
+    ``page_ids`` (URL -> page id: where a simulated web served each page) is asked first; then
+    the exact URL (host without www, tracking parameters and trailing slash ignored), else the
+    same path when only one corpus page has it (a simulated web serves the pages under its own
+    host).
     """
     by_url = {_url_key(page.url): page.id for page in corpus}
+    by_url.update({_url_key(url): page_id for url, page_id in (page_ids or {}).items()})
     by_path: dict[str, list[str]] = {}
     for page in corpus:
         by_path.setdefault(_path_key(page.url), []).append(page.id)
@@ -439,11 +463,14 @@ def match_items(items: list[dict], corpus: list[CorpusPage]) -> dict[str, Any]:
     return {"matched": matched, "unmatched": unmatched, "duplicates": duplicates}
 
 
-def score_items(items: list[dict], corpus: list[CorpusPage]) -> dict[str, Any]:
+def score_items(items: list[dict], corpus: list[CorpusPage],
+                page_ids: dict[str, str] | None = None,
+                references: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """Report on crawled JSONL items (dicts of the Article schema) mapped back to ``corpus``."""
-    matching = match_items(items, corpus)
+    matching = match_items(items, corpus, page_ids)
     rows = matching["matched"]
-    report = build_report(corpus, rows, mode="end-to-end")
+    report = build_report(corpus, rows, mode="end-to-end", references=references,
+                          fields=ITEM_FIELDS)
     found = set(rows)
     report["items"] = len(items)
     report["unmatched_items"] = matching["unmatched"]
@@ -456,7 +483,8 @@ def score_items(items: list[dict], corpus: list[CorpusPage]) -> dict[str, Any]:
 
 def load_items(path: str | Path) -> list[dict]:
     items = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    # split on "\n" only: str.splitlines() would also split inside a JSON string at U+2028...
+    for line in Path(path).read_text(encoding="utf-8").split("\n"):
         if line.strip():
             items.append(json.loads(line))
     return items
@@ -494,11 +522,16 @@ def print_report(report: dict[str, Any], out: Any = None) -> None:
           f"through the precision fallback's balanced text)\n")
     if "script_rendered_pages" in report:
         w(f"  pages judged script-rendered: {len(report['script_rendered_pages'])}\n")
-    w(f"\n  {LOWEST} lowest pages:\n")
+    _print_pages_and_metadata(report, w)
+
+
+def _print_pages_and_metadata(report: dict[str, Any], w: Any, what: str = "") -> None:
+    """The lowest pages with their reasons, metadata presence and agreement, timing."""
+    w(f"\n  {LOWEST} lowest pages{what}:\n")
     for p in report["lowest"]:
         w(f"    F1={p['f1']:.3f} P={p['precision']:.3f} R={p['recall']:.3f}  "
           f"{p['url'][:70]}\n      -> {p['reason']}\n")
-    w("\n  metadata presence: " + ", ".join(
+    w(f"\n  metadata presence{what}: " + ", ".join(
         f"{k} {v:.0%}" for k, v in report["metadata_presence"].items()) + "\n")
     a = report["agreement"]
     d = a["date_same_day_utc"]
@@ -530,11 +563,17 @@ def print_report(report: dict[str, Any], out: Any = None) -> None:
 # --- direct mode -----------------------------------------------------------------------------
 
 
-def run_direct(corpus_dir: Path, pages: list[CorpusPage], workers: int,
-               repeats: int = 2) -> dict[str, Any]:
+def direct_results(corpus_dir: Path, pages: list[CorpusPage], workers: int) -> list[dict]:
+    """:func:`_direct_task` on every page, in a pool of ``workers`` processes."""
     with multiprocessing.Pool(workers, initializer=_init_worker,
                               initargs=(str(corpus_dir),)) as pool:
-        results = pool.map(_direct_task, range(len(pages)), chunksize=4)
+        return pool.map(_direct_task, range(len(pages)), chunksize=4)
+
+
+def run_direct(corpus_dir: Path, pages: list[CorpusPage], workers: int,
+               repeats: int = 2, results: list[dict] | None = None) -> dict[str, Any]:
+    if results is None:
+        results = direct_results(corpus_dir, pages, workers)
     rows = {r["id"]: r["ours"] for r in results}
     report = build_report(
         pages, rows, mode="direct",
@@ -723,6 +762,352 @@ def print_grid(grid: dict[str, Any], out: Any = None) -> None:
     w(f"  chosen (DEFAULT_OPTIONS): {grid['chosen']}\n")
 
 
+# --- end to end: the real crawl of the corpus, served by the simulated news web ---------------
+
+CRAWL_SETTINGS = {"DOWNLOAD_DELAY": "0", "CONCURRENT_REQUESTS": "32",
+                  "CONCURRENT_REQUESTS_PER_DOMAIN": "8", "LOG_LEVEL": "INFO"}
+CRAWL_TIMEOUT = 1800.0
+COLUMNS = {"crawl": "crawl (end to end)", "extract_direct": "extract() direct",
+           "trafilatura_defaults": "trafilatura.extract() defaults"}
+# --header-charset mixed: page i (in id order) is served with HEADER_CHARSETS[i % 3]
+HEADER_CHARSETS = ("none", "page's own", "contradicting")
+FEED_CONTENTS = ("one RSS 2.0 feed per site; each entry carries link, guid and title (the "
+                 "page's own <title>, as corpus_web lists it); no pubDate, no description, no "
+                 "content:encoded, so the text of an item can only come from its page")
+
+
+def true_charset(raw: bytes) -> str | None:
+    """The charset the page's bytes are in, where that is known: UTF-8 if they are valid
+    UTF-8, else what the page's meta declares (independent of newscrawler.extraction)."""
+    from w3lib.encoding import html_body_declared_encoding
+
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    declared = html_body_declared_encoding(raw)
+    return declared if declared and declared != "utf-8" else None
+
+
+def served_content_type(raw: bytes, kind: str) -> tuple[str, str]:
+    """(Content-Type, kind) for a page: "none" as corpus_web serves it (no charset, the page
+    declares its own), "page's own" charset (served as "none" where it is not known), or one
+    "contradicting" the page (the ISO-8859-1 a server defaults to over a UTF-8 page, the UTF-8
+    one claims over a legacy page)."""
+    charset = true_charset(raw)
+    if kind == "contradicting":
+        return f"text/html; charset={'iso-8859-1' if charset == 'utf-8' else 'utf-8'}", kind
+    if kind == "page's own" and charset:
+        return f"text/html; charset={charset}", kind
+    return "text/html", "none"
+
+
+_UTF8_DECLARATION = re.compile(r"""(charset\s*=\s*["']?)utf-?8""", re.IGNORECASE)
+
+
+def legacy_copy(corpus_dir: Path, dest: Path) -> Path:
+    """A copy of the corpus in windows-1252 bytes with the same text (characters windows-1252
+    lacks become ``&#N;``); pages must be UTF-8. Page i's UTF-8 meta declaration is, in turn,
+    left claiming UTF-8 (a lie), rewritten to windows-1252, or removed: with --header-charset
+    mixed that is no header over a lying meta, the page's own charset over a true meta, and a
+    header claiming UTF-8 over a page that declares nothing."""
+    import gzip
+    import shutil
+
+    (dest / "html").mkdir(parents=True, exist_ok=True)
+    shutil.copy(corpus_dir / "ground-truth.json", dest / "ground-truth.json")
+    for index, page in enumerate(load_corpus(corpus_dir)):
+        text = page.html.decode("utf-8", errors="replace")
+        if index % 3:
+            replacement = r"\1windows-1252" if index % 3 == 1 else r"\1"
+            text = _UTF8_DECLARATION.sub(replacement, text)
+        raw = text.encode("cp1252", errors="xmlcharrefreplace")
+        (dest / "html" / f"{page.id}.html.gz").write_bytes(gzip.compress(raw, compresslevel=1))
+    return dest
+
+
+@dataclass
+class Crawl:
+    """What one real crawl of the served corpus gave."""
+
+    items: list[dict]
+    page_ids: dict[str, str]           # URL the page was served at -> corpus id
+    served: dict[str, dict[str, str]]  # corpus id -> {"url", "content_type", "header_charset"}
+    returncode: int | None
+    seconds: float
+    summary: list[str]                 # the crawl's run summary lines
+    log_tail: str
+    feeds: dict[str, Any]
+
+
+def run_crawl(corpus_dir: Path, pages: list[CorpusPage], *, sites: int = 20,
+              header_charset: str = "mixed", timeout: float = CRAWL_TIMEOUT) -> Crawl:
+    """Serve the corpus with :func:`corpus_web` on loopback and run ``scrapy crawl feeds``
+    on its feed list in a subprocess, as a user runs it (temporary STATE_DIR and output)."""
+    import subprocess
+    import tempfile
+
+    from newscrawler.simweb import corpus_web, serve
+    from newscrawler.urls import canonical_url
+
+    web = corpus_web(corpus_dir, sites=sites)
+    wanted = {page.id for page in pages}
+    feed_count = entries = dated = summarised = 0
+    for site in web.sites:
+        for feed in site.feeds.values():
+            feed_count += 1
+            for entry in feed.entries:
+                entries += 1
+                # content:encoded would be Page.paragraphs, i.e. the ground truth itself
+                if entry.include_content:
+                    raise RuntimeError("a corpus_web feed entry carries the ground truth")
+                page = site.pages.get(entry.path) if entry.site == site.name else None
+                dated += bool(entry.published or (page and page.published))
+                summarised += entry.summary is not None
+    contents = FEED_CONTENTS
+    if dated or summarised:  # corpus_web changed: say what the feeds carry now
+        contents = (f"one RSS 2.0 feed per site; entries carry link, guid, title; pubDate on "
+                    f"{dated}, description on {summarised}; no content:encoded")
+    served_pages = sorted(((page.corpus_id, site, path, page) for site in web.sites
+                           for path, page in site.pages.items() if page.corpus_id in wanted),
+                          key=lambda x: (x[0], x[1].name, x[2]))
+    kinds = {}
+    for index, (_, site, path, page) in enumerate(served_pages):
+        kind = "none" if header_charset == "none" else HEADER_CHARSETS[index % 3]
+        page.content_type, kinds[site.name, path] = served_content_type(page.html or b"", kind)
+    with tempfile.TemporaryDirectory(prefix="quality-crawl-") as tmp, serve(web) as running:
+        work = Path(tmp)
+        served = {}
+        page_ids = {}
+        for cid, site, path, page in served_pages:
+            url = canonical_url(running.url(site.name, path))
+            page_ids[url] = cid
+            served[cid] = {"url": url, "content_type": page.content_type,
+                           "header_charset": kinds[site.name, path]}
+        feeds = running.write_feed_list(work / "feeds.txt")
+        output = work / "items.jsonl"
+        command = [sys.executable, "-m", "scrapy", "crawl", "feeds", "-a", f"feeds={feeds}"]
+        settings = {**CRAWL_SETTINGS, "STATE_DIR": str(work / "state"),
+                    "JSONL_OUTPUT": str(output)}
+        for name, value in settings.items():
+            command += ["-s", f"{name}={value}"]
+        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawler.settings"}
+        env.pop("SCRAPY_PROJECT", None)
+        log_path = work / "crawl.log"
+        start = time.perf_counter()
+        returncode: int | None
+        with log_path.open("w", encoding="utf-8") as log:
+            try:
+                returncode = subprocess.run(command, cwd=work, env=env, stdout=log,
+                                            stderr=subprocess.STDOUT, timeout=timeout,
+                                            check=False).returncode
+            except subprocess.TimeoutExpired:
+                returncode = None
+        seconds = time.perf_counter() - start
+        log_text = log_path.read_text(encoding="utf-8", errors="replace")
+        items = load_items(output) if output.exists() else []
+    summary = [line.split("[newscrawler.summary] INFO: ", 1)[1]
+               for line in log_text.splitlines() if "[newscrawler.summary] INFO: " in line]
+    return Crawl(items=items, page_ids=page_ids, served=served, returncode=returncode,
+                 seconds=round(seconds, 1), summary=summary,
+                 log_tail="\n".join(log_text.splitlines()[-30:]),
+                 feeds={"feeds": feed_count, "entries": entries, "contents": contents,
+                        "served_content_types": dict(Counter(
+                            v["header_charset"] for v in served.values()))})
+
+
+def end_to_end_report(pages: list[CorpusPage], crawl: Crawl,
+                      direct: list[dict]) -> dict[str, Any]:
+    """The crawl's items scored side by side with extract() and trafilatura on the same pages.
+
+    ``direct`` is :func:`direct_results` (per page: our extract() fields, plain trafilatura's
+    text, the page's reference markup). Means are over ALL corpus pages (a page the crawl did
+    not write counts as F1 0).
+    """
+    by_direct = {r["id"]: r for r in direct}
+    references = {r["id"]: r["reference"] for r in direct}
+    items_report = score_items(crawl.items, pages, crawl.page_ids, references)
+    rows = match_items(crawl.items, pages, crawl.page_ids)["matched"]
+    per_page = []
+    for page in pages:
+        item = rows.get(page.id)
+        result = by_direct[page.id]
+        crawl_text = item.get("text") if item else None
+        direct_text = result["ours"]["text"]
+        scores = {"crawl": score(crawl_text, page.truth),
+                  "extract_direct": score(direct_text, page.truth),
+                  "trafilatura_defaults": score(result["direct_text"], page.truth)}
+        served = crawl.served.get(page.id, {})
+        entry = {"id": page.id, "url": page.url, "served_url": served.get("url"),
+                 "content_type": served.get("content_type"),
+                 "header_charset": served.get("header_charset"), "found": item is not None,
+                 "text_source": item.get("text_source") if item else None,
+                 **{name: _score_dict(s) for name, s in scores.items()}}
+        delta = scores["crawl"].f1 - scores["extract_direct"].f1
+        entry["crawl_minus_direct_f1"] = round(delta, 4)
+        entry["same_tokens_as_direct"] = _words(crawl_text) == _words(direct_text)
+        if not entry["same_tokens_as_direct"]:
+            entry["difference"] = explain_difference(item, direct_text)
+        per_page.append(entry)
+
+    def mean(name: str, chosen: list[dict] = per_page) -> dict[str, float]:
+        return _score_dict(mean_scores([Score(**p[name]) for p in chosen])) if chosen else {}
+
+    columns = {label: mean(name) for name, label in COLUMNS.items()}
+    below = [p for p in per_page if p["crawl"]["f1"] < p["extract_direct"]["f1"] - 1e-9]
+    above = [p for p in per_page if p["crawl"]["f1"] > p["extract_direct"]["f1"] + 1e-9]
+    worst = min((p["crawl_minus_direct_f1"] for p in per_page), default=0.0)
+    crawl_f1, direct_f1 = columns[COLUMNS["crawl"]]["f1"], columns[COLUMNS["extract_direct"]]["f1"]
+    by_header = {}
+    for kind in dict.fromkeys(p["header_charset"] for p in per_page if p["header_charset"]):
+        chosen = [p for p in per_page if p["header_charset"] == kind]
+        by_header[kind] = {"pages": len(chosen), "crawl_f1": mean("crawl", chosen)["f1"],
+                           "direct_f1": mean("extract_direct", chosen)["f1"],
+                           "pages_below_direct": sum(p in below for p in chosen)}
+
+    def listed(chosen: list[dict]) -> list[dict]:
+        return [{"id": p["id"], "url": p["url"], "crawl_f1": p["crawl"]["f1"],
+                 "direct_f1": p["extract_direct"]["f1"], "delta": p["crawl_minus_direct_f1"],
+                 "cause": p.get("difference", "same tokens")}
+                for p in sorted(chosen, key=lambda p: p["crawl_minus_direct_f1"])]
+
+    return {
+        "mode": "end-to-end",
+        "pages": len(pages),
+        "columns": columns,
+        "crawl": {"command": "python -m scrapy crawl feeds -a feeds=LIST "
+                             + " ".join(f"-s {k}={v}" for k, v in CRAWL_SETTINGS.items()),
+                  "returncode": crawl.returncode, "seconds": crawl.seconds,
+                  "summary": crawl.summary},
+        "feeds": crawl.feeds,
+        "items": items_report["items"],
+        "pages_with_row": items_report["pages_with_row"],
+        "unmatched_items": items_report["unmatched_items"],
+        "duplicate_items": items_report["duplicate_items"],
+        "missing_pages": items_report["missing_pages"],
+        "text_source": items_report["text_source"],
+        "crawl_matched_pages": items_report["ours"],
+        "crawl_vs_direct": {"same_tokens": sum(p["same_tokens_as_direct"] for p in per_page),
+                            "pages_below": listed(below), "pages_above": listed(above),
+                            "worst_delta_f1": round(worst, 4),
+                            "by_header_charset": by_header},
+        "targets": {"crawl_mean_f1_at_least_direct": crawl_f1 >= direct_f1,
+                    "crawl_mean_f1_at_least_0.96": crawl_f1 >= 0.96,
+                    "no_page_more_than_0.02_below_direct": worst >= -0.02},
+        "lowest": items_report["lowest"],
+        "metadata_presence": items_report["metadata_presence"],
+        "agreement": items_report["agreement"],
+        "language_check": language_check(rows, references),
+        "per_page": per_page,
+    }
+
+
+def explain_difference(item: dict | None, direct_text: str | None) -> str:
+    """Why the crawl's text of a page differs from extract()'s on the same HTML."""
+    if item is None:
+        return "not written by the crawl (page failed or text empty; see the crawl's summary)"
+    text = item.get("text") or ""
+    if item.get("text_source") == "feed":
+        return "the feed's text was chosen over the page's (choose_text)"
+    if re.search("[\ufffd\x80-\x9f]", text) and not re.search("[\ufffd\x80-\x9f]",
+                                                              direct_text or ""):
+        return "decoding: U+FFFD or C1 control characters (a charset taken from the header?)"
+    first, _, rest = (direct_text or "").partition("\n\n")
+    if rest and _words(text) == _words(rest):
+        return f"the headline at the top of the text was dropped ({first[:50]!r})"
+    missing = _words(direct_text) - _words(text)
+    extra = _words(text) - _words(direct_text)
+    return (f"{sum(missing.values())} tokens missing (e.g. {' '.join(list(missing)[:5])!r}), "
+            f"{sum(extra.values())} extra (e.g. {' '.join(list(extra)[:5])!r})")
+
+
+def language_check(rows: dict[str, dict], references: dict[str, dict[str, Any]]) -> dict:
+    """"Declared languages lie; where text and declaration disagree, the text wins": on the
+    crawled items whose <html lang> differs from the language of their text (py3langid on the
+    item's text of >= 200 characters), which one the item's ``language`` says."""
+    import py3langid
+
+    pages = text_wins = declared_wins = 0
+    cases = []
+    for pid, row in rows.items():
+        declared = (references.get(pid) or {}).get("lang")
+        text = row.get("text") or ""
+        if not declared or len(text) < 200:
+            continue
+        detected, _ = py3langid.classify(text[:5000])
+        if detected == declared:
+            continue
+        pages += 1
+        text_wins += row.get("language") == detected
+        declared_wins += row.get("language") == declared
+        cases.append({"id": pid, "declared": declared, "text": detected,
+                      "item": row.get("language")})
+    return {"pages_where_text_and_declaration_differ": pages, "item_says_text": text_wins,
+            "item_says_declared": declared_wins, "cases": cases}
+
+
+_HEADER_LABELS = {"none": "text/html without charset", "page's own": "the page's own charset",
+                  "contradicting": "a charset contradicting the page"}
+
+
+def print_end_to_end(report: dict[str, Any], direct: dict[str, Any] | None = None,
+                     out: Any = None) -> None:
+    w = (out or sys.stdout).write
+    crawl = report["crawl"]
+    w(f"\n== extraction quality, end to end: {report['pages']} corpus pages served by the "
+      f"simulated news web, crawled by the real `scrapy crawl feeds` ==\n")
+    w(f"  feeds: {report['feeds']['feeds']} ({report['feeds']['entries']} entries): "
+      f"{report['feeds']['contents']}\n")
+    w("  pages served with Content-Type: " + ", ".join(
+        f"{_HEADER_LABELS.get(k, k)} {n}"
+        for k, n in report["feeds"]["served_content_types"].items()) + "\n")
+    w(f"  crawl: exit status {crawl['returncode']} after {crawl['seconds']:.0f} s; "
+      f"items {report['items']}, unmatched {len(report['unmatched_items'])}, "
+      f"duplicates {report['duplicate_items']}, pages never crawled "
+      f"{len(report['missing_pages'])}, text_source {report['text_source']}\n\n")
+    w(f"  {'mean over ' + str(report['pages']) + ' pages':34s}{'precision':>10s}"
+      f"{'recall':>10s}{'F1':>10s}\n")
+    for label, s in report["columns"].items():
+        w(f"  {label:34s}{s['precision']:10.3f}{s['recall']:10.3f}{s['f1']:10.3f}\n")
+    c = report["crawl_vs_direct"]
+    w(f"\n  crawl vs extract() direct, per page: same tokens on {c['same_tokens']}, "
+      f"better on {len(c['pages_above'])}, worse on {len(c['pages_below'])} "
+      f"(worst {c['worst_delta_f1']:+.4f})\n")
+    for title, key in (("worse", "pages_below"), ("better", "pages_above")):
+        for p in c[key]:
+            w(f"    {title} {p['delta']:+.4f} ({p['direct_f1']:.3f} -> {p['crawl_f1']:.3f}) "
+              f"{p['url'][:60]}\n      -> {p['cause']}\n")
+    if len(c["by_header_charset"]) > 1:
+        w("  by Content-Type: " + "; ".join(
+            f"{_HEADER_LABELS.get(k, k)} ({v['pages']}): crawl F1 "
+            f"{v['crawl_f1']:.3f}, direct {v['direct_f1']:.3f}, "
+            f"{v['pages_below_direct']} worse" for k, v in c["by_header_charset"].items()) + "\n")
+    t = report["targets"]
+    w("  targets: " + ", ".join(f"{k.replace('_', ' ')}: {'yes' if v else 'NO'}"
+                                for k, v in t.items()) + "\n")
+    if crawl["returncode"] != 0 or report["missing_pages"]:
+        for line in crawl["summary"]:
+            w(f"    | {line}\n")
+    _print_pages_and_metadata(report, w, " (crawled items)")
+    lang = report["language_check"]
+    w(f"  language: on {lang['pages_where_text_and_declaration_differ']} crawled pages the "
+      f"text's language differs from <html lang>; the item says the text's on "
+      f"{lang['item_says_text']}, the declared one on {lang['item_says_declared']}"
+      + ("".join(f"; {x['declared']}->{x['item']} (text {x['text']})" for x in lang["cases"]))
+      + "\n")
+    if direct is not None:
+        t = direct["tokens_same_as_trafilatura_txt"]
+        w(f"  extract() direct: token multiset identical to trafilatura's txt output (same "
+          f"options) on {t['same']}/{t['pages']} pages; pages judged script-rendered: "
+          f"{len(direct['script_rendered_pages'])}\n")
+        if "timing" in direct:
+            tm = direct["timing"]
+            w(f"  extract() in one process: {tm['ms_per_page']:.1f} ms/page CPU, best of "
+              f"{tm['repeats']} ({tm['pages_per_s']:.1f} pages/s; median "
+              f"{tm['median_ms']:.1f} ms, max {tm['max_ms']:.0f} ms)\n")
+
+
 # --- main ------------------------------------------------------------------------------------
 
 
@@ -739,7 +1124,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--options-grid", action="store_true",
                         help="measure the trafilatura option variants instead")
     parser.add_argument("--items", type=Path,
-                        help="also score a crawl's JSONL output (end-to-end part)")
+                        help="also score an existing crawl's JSONL output (matched by URL)")
+    parser.add_argument("--header-charset", choices=("mixed", "none"), default="mixed",
+                        help="end to end: Content-Type charsets the pages are served with "
+                        "(mixed: none / the page's own / contradicting the page, in turn)")
+    parser.add_argument("--legacy-bytes", action="store_true",
+                        help="run on a windows-1252 copy of the corpus (same text)")
+    parser.add_argument("--sites", type=int, default=20,
+                        help="end to end: simulated sites the pages are spread over")
     parser.add_argument("--out", type=Path, help="JSON results file "
                         "(default bench/results/quality.json or options-grid.json)")
     parser.add_argument("--workers", type=int, default=WORKERS)
@@ -751,6 +1143,17 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.corpus / "ground-truth.json").is_file():
         print(f"quality: skipped -- corpus folder not found: {args.corpus}")
         return 0
+    if args.legacy_bytes:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="quality-legacy-") as tmp:
+            legacy = legacy_copy(args.corpus, Path(tmp))
+            return _main(args, legacy, f"{args.corpus} (windows-1252 copy)")
+    return _main(args, args.corpus, str(args.corpus))
+
+
+def _main(args: argparse.Namespace, corpus: Path, label: str) -> int:
+    args.corpus = corpus
     pages = load_corpus(args.corpus)
     if not pages:
         print(f"quality: skipped -- no pages in {args.corpus}")
@@ -764,18 +1167,38 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nwritten: {out}")
         return 0
 
-    results: dict[str, Any] = {"corpus": str(args.corpus)}
-    report = run_direct(args.corpus, pages, args.workers, args.repeats)
-    print_report(report)
-    results["direct"] = report
-    if args.items and not args.direct_only:
-        e2e = score_items(load_items(args.items), pages)
-        print_report(e2e)
+    results: dict[str, Any] = {"corpus": label}
+    status = 0
+    if args.direct_only:
+        report = run_direct(args.corpus, pages, args.workers, args.repeats)
+        print_report(report)
+        results["direct"] = report
+    else:
+        print(f"quality: crawling {len(pages)} pages served by the simulated web...",
+              file=sys.stderr, flush=True)
+        crawl = run_crawl(args.corpus, pages, sites=args.sites,
+                          header_charset=args.header_charset)
+        print("quality: extract() and trafilatura on the same pages...", file=sys.stderr,
+              flush=True)
+        direct = direct_results(args.corpus, pages, args.workers)
+        report = run_direct(args.corpus, pages, args.workers, args.repeats, results=direct)
+        e2e = end_to_end_report(pages, crawl, direct)
+        print_end_to_end(e2e, report)
+        results["columns"] = list(COLUMNS.values())
         results["end_to_end"] = e2e
+        results["direct"] = report
+        if crawl.returncode != 0 or not crawl.items:
+            print(f"\nquality: the crawl failed (exit status {crawl.returncode}); its log ends:\n"
+                  f"{crawl.log_tail}", file=sys.stderr)
+            status = 1
+    if args.items and not args.direct_only:
+        items_report = score_items(load_items(args.items), pages)
+        print_report(items_report)
+        results["items"] = items_report
     out = args.out or RESULTS_DIR / "quality.json"
     _write_json(out, results)
     print(f"\nwritten: {out}")
-    return 0
+    return status
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from urllib.parse import urlsplit
 
 from newscrawler.extraction import PageFields
@@ -9,7 +11,7 @@ from newscrawler.feeds import FeedEntry
 from newscrawler.items import Article, TextSource
 from newscrawler.urls import canonical_url, site_key
 
-__all__ = ["build_article", "choose_text"]
+__all__ = ["build_article", "choose_text", "without_headline"]
 
 
 def build_article(
@@ -24,16 +26,19 @@ def build_article(
 ) -> Article:
     """Merge what the feed said with what the page gave (``page`` is None when unusable).
 
-    The feed is the publisher's own metadata, so its title and date win; the page wins for
-    the text, authors, image and language, which feeds often leave out or truncate.
+    The feed is the publisher's own metadata, so its title and date win (a feed title that is
+    the page's headline plus the site's name gives way to the headline); the page wins for the
+    text (without a first paragraph that repeats the headline), authors, image and language,
+    which feeds often leave out or truncate.
     """
-    text, source = choose_text(page.text if page else None, entry, min_text_chars)
+    page_text = without_headline(page.text, entry.title, page.title) if page else None
+    text, source = choose_text(page_text, entry, min_text_chars)
     article_url = canonical_url(url)
     return Article(
         url=article_url,
         feed_url=feed_url,
         domain=site_key(urlsplit(article_url).hostname or ""),
-        title=entry.title or (page.title if page else None),
+        title=_headline(entry.title, page.title if page else None),
         authors=list((page.authors if page and page.authors else ()) or entry.authors),
         published=entry.published or (page.published if page else None),
         language=page.language if page else None,
@@ -63,3 +68,51 @@ def choose_text(
     if feed_text and len(feed_text) > len(page_text or ""):
         return feed_text, "feed"
     return (page_text, "page") if page_text else (feed_text, "feed")
+
+
+_TITLE_SEPARATORS = (" | ", " - ", " \u2013 ", " \u2014 ", " :: ", " \u00bb ", " \u00b7 ")
+_QUOTES = str.maketrans("\u2018\u2019\u201c\u201d", "''\"\"")
+_NOT_WORD = re.compile(r"[^\w\s]")
+
+
+def _headline(feed_title: str | None, page_title: str | None) -> str | None:
+    """The feed's title, unless it is the page's headline with the site's name added
+    ("Headline - Site", as a feed that copies the page's <title> has it): then the page's."""
+    if feed_title and page_title and _key(page_title) != _key(feed_title) \
+            and _key(page_title) in _headline_keys(feed_title):
+        return page_title
+    return feed_title or page_title
+
+
+def without_headline(text: str | None, *titles: str | None) -> str | None:
+    """``text`` without a first paragraph that only repeats the headline.
+
+    The headline has its own field; an extractor that keeps the page's ``<h1>`` puts it at the
+    top of the text as well. A first paragraph equal to one of ``titles`` (the feed's, the
+    page's) -- ignoring case, quotes and punctuation, and the site's name a title may add
+    ("Headline - Site", "Site | Headline") -- is dropped when other paragraphs remain.
+    """
+    if not text:
+        return text
+    first, _, rest = text.partition("\n\n")
+    if not rest.strip() or len(first) > 300:
+        return text
+    key = _key(first)
+    for title in titles:
+        if key and title and key in _headline_keys(title):
+            return rest
+    return text
+
+
+def _headline_keys(title: str) -> set[str]:
+    keys = {_key(title)}
+    for separator in _TITLE_SEPARATORS:
+        for head, _, tail in (title.rpartition(separator), title.partition(separator)):
+            if head and tail:
+                keys.update((_key(head), _key(tail)))
+    return keys
+
+
+def _key(value: str) -> str:
+    value = unicodedata.normalize("NFKC", value).translate(_QUOTES).casefold()
+    return " ".join(_NOT_WORD.sub(" ", value).split())

@@ -52,7 +52,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from w3lib.encoding import html_body_declared_encoding
+from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
 from newscrawler.dates import to_utc_iso
 from newscrawler.text import normalize_line, normalize_text
@@ -173,7 +173,9 @@ def decode_html(
 
     Bytes: a BOM wins, then UTF-8 when the bytes are valid UTF-8 (whatever a header claims),
     then ``encoding`` (the HTTP header's charset, if the caller has it), then the page's
-    ``<meta charset>``, then a statistical guess.
+    ``<meta charset>``, then a statistical guess. Labels mean what browsers make of them
+    ("iso-8859-1" is windows-1252); a declared UTF-8 the bytes do not bear out is ignored, and
+    where header and meta disagree the bytes decide (:func:`_declared_charset`).
     """
     if html is None:
         return ""
@@ -419,9 +421,8 @@ def _decode_bytes(data: bytes, hint: str | None = None, cut: bool = False) -> st
     except UnicodeDecodeError as error:
         if cut and error.start >= len(data) - 3:  # we cut a character in two: still UTF-8
             return data[: error.start].decode("utf-8", errors="replace")
-    declared = _codec(hint) or _declared_encoding(data)
+    declared = _declared_charset(data, _codec(hint), _declared_encoding(data))
     if declared:
-        # a page that says UTF-8 and has a few bad bytes is still UTF-8
         return data.decode(declared, errors="replace")
     from trafilatura.utils import detect_encoding
 
@@ -435,15 +436,52 @@ def _decode_bytes(data: bytes, hint: str | None = None, cut: bool = False) -> st
             return data.decode(guess)
         except (LookupError, UnicodeDecodeError):
             continue
-    return data.decode("utf-8", errors="replace")
+    # no usable guess: UTF-8 with a few bad bytes, else the browsers' default for pages
+    # without a charset (not UTF-8, which would turn every no-break space into U+FFFD)
+    return data.decode("utf-8" if _mostly_utf8(data) else "cp1252", errors="replace")
 
 
 _LATIN_SINGLE_BYTE = frozenset(
     codecs.lookup(name).name for name in (
         "cp1250", "cp1252", "cp1257", "latin-1", "iso8859-2", "iso8859-15", "iso8859-10",
-        "cp775", "cp850", "cp437", "mac-latin2", "mac-roman",
+        "cp775", "cp850", "cp852", "cp858", "cp437", "mac-latin2", "mac-roman",
     )
 )
+
+
+def _declared_charset(data: bytes, header: str | None, meta: str | None) -> str | None:
+    """Which declaration to decode bytes that are not valid UTF-8 with (None: guess).
+
+    Declarations lie, so the bytes decide where they can. A declared UTF-8 counts only when
+    most non-ASCII bytes do form UTF-8 (a UTF-8 page with a few bad bytes is still UTF-8; a
+    windows-1252 page under a server's default "charset=utf-8" is not). When the HTTP header
+    and the page's meta name two other charsets, the one the bytes read best in wins
+    (charset_normalizer, limited to those two), else the header, as browsers do.
+    """
+    candidates = [c for c in dict.fromkeys((header, meta))
+                  if c and (c != "utf-8" or _mostly_utf8(data))]
+    if "utf-8" in candidates:
+        return "utf-8"
+    if len(candidates) == 2:
+        return _reads_best(data, candidates) or candidates[0]
+    return candidates[0] if candidates else None
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
+    return non_ascii - bad > bad
+
+
+def _reads_best(data: bytes, charsets: list[str]) -> str | None:
+    from charset_normalizer import from_bytes
+
+    try:
+        best = from_bytes(data, cp_isolation=charsets).best()
+    except (LookupError, ValueError, TypeError):
+        return None
+    return _codec(best.encoding) if best is not None else None
 
 
 def _declared_encoding(data: bytes) -> str | None:
@@ -456,10 +494,8 @@ def _declared_encoding(data: bytes) -> str | None:
 def _codec(name: str | None) -> str | None:
     if not name or not isinstance(name, str):
         return None
-    try:
-        return codecs.lookup(name.strip().strip("\"'")).name
-    except LookupError:
-        return None
+    # as browsers read labels (WHATWG): "iso-8859-1", "latin1" and "ascii" mean windows-1252
+    return resolve_encoding(name.strip().strip("\"'"))
 
 
 # --- metadata --------------------------------------------------------------------------------

@@ -69,3 +69,51 @@ def test_page_fills_what_the_feed_lacks():
 def test_falls_back_to_the_feed_when_the_page_has_no_usable_text(page_, entry_, text, source):
     article = build(entry_, page_)
     assert (article.text, article.text_source) == (text, source)
+
+
+BODY_TEXT = "\n\n".join([
+    "Storm hits the coast, leaving thousands of homes without power for a second night.",
+    "Crews worked through the weekend to restore the lines, the utility said on Sunday.",
+] * 3)
+
+
+@pytest.mark.parametrize(("first", "feed_title", "page_title"), [
+    # the page's <h1> at the top of the text, the feed's title with the site's name added
+    ("Storm hits the coast", "Storm hits the coast - Example Times", "Other"),
+    ("Storm hits the coast", "Example Times | Storm hits the coast", None),
+    # only the page's title says it; quotes and case differ
+    ("\u2018Never again\u2019: storm hits the coast", None, "'Never Again': Storm hits the coast"),
+    ("Storm hits the coast", "Feed title", "Storm hits the coast"),
+])
+def test_a_first_paragraph_that_repeats_the_headline_is_not_body_text(first, feed_title,
+                                                                      page_title):
+    article = build(entry(title=feed_title), page(text=f"{first}\n\n{BODY_TEXT}",
+                                                  title=page_title))
+    assert article.text == BODY_TEXT and article.text_source == "page"
+
+
+@pytest.mark.parametrize("text", [
+    # a lede that starts with the headline's words is body text
+    "Storm hits the coast, and thousands are without power.\n\n" + BODY_TEXT,
+    # a text that is nothing but the headline keeps it (nothing else to keep)
+    "Storm hits the coast",
+    BODY_TEXT,
+])
+def test_text_that_only_resembles_the_headline_is_kept(text):
+    article = build(entry(title="Storm hits the coast - Example Times", summary=None),
+                    page(text=text, title="Storm hits the coast"))
+    assert article.text == text
+
+
+@pytest.mark.parametrize(("feed_title", "page_title", "title"), [
+    # the feed repeats the page's <title>, site name and all: the page's headline is cleaner
+    ("Storm hits the coast - Example Times", "Storm hits the coast", "Storm hits the coast"),
+    ("Example Times | Storm hits the coast", "Storm hits the coast", "Storm hits the coast"),
+    # otherwise the feed's title wins, as the publisher's own metadata
+    ("Storm hits the coast", "Storm hits the coast - Example Times", "Storm hits the coast"),
+    ("Storm batters the coast", "Storm hits the coast", "Storm batters the coast"),
+    (None, "Storm hits the coast", "Storm hits the coast"),
+])
+def test_feed_title_with_the_site_name_added_gives_way_to_the_page_headline(feed_title,
+                                                                           page_title, title):
+    assert build(entry(title=feed_title), page(title=page_title)).title == title

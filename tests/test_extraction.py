@@ -350,3 +350,113 @@ def test_short_precision_result_falls_back_to_the_balanced_text(monkeypatch):
                      options=extraction.ExtractOptions(precision_fallback=False))
     assert calls == [True]
     assert fields.text == "Reprints: call our syndication desk."
+
+
+FRENCH = [
+    "Le café de la gare a rouvert ses portes ce matin \u2013 les habitués n\u2019en "
+    "croyaient pas leurs yeux, et la file d\u2019attente s\u2019étirait jusqu\u2019au quai "
+    "numéro deux.",
+    "« C\u2019est un vrai plaisir de revoir tout le monde », a déclaré Noël, le "
+    "propriétaire, qui a investi 20 000 € dans la rénovation complète de l\u2019établissement.",
+    "Les travaux ont duré près d\u2019un an\u2026 mais le décor d\u2019origine, avec ses "
+    "boiseries et son comptoir en zinc, a été conservé à l\u2019identique.",
+]
+
+
+def _french_cp1252(meta: str = '<meta charset="windows-1252">') -> bytes:
+    page = article_page(lang="fr", body=FRENCH).replace('<meta charset="utf-8">', meta)
+    data = page.encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    return data
+
+
+@pytest.mark.parametrize("header", ["iso-8859-1", "ISO-8859-1", "latin1", "us-ascii",
+                                    "windows-1252"])
+def test_header_charset_labels_mean_what_browsers_make_of_them(header):
+    # WHATWG: "iso-8859-1", "latin1" and "us-ascii" all mean windows-1252, so 0x92 is U+2019 and
+    # 0x96 is U+2013, not the C1 controls U+0092/U+0096 of Python's latin-1 (or U+FFFD of ascii).
+    # The page's own meta says windows-1252: the header must not make things worse than that.
+    data = _french_cp1252()
+    fields = extract(data, URL, encoding=header)
+    assert fields.text is not None
+    assert fields.text == extract(data, URL).text
+    assert FRENCH[0] in fields.text and "20 000 €" in fields.text
+    assert not any("\x80" <= ch <= "\x9f" or ch == "\ufffd" for ch in fields.text)
+
+
+@pytest.mark.parametrize("meta", ['<meta charset="windows-1252">', ""])
+def test_a_header_claiming_utf8_over_legacy_bytes_is_not_believed(meta):
+    # A server default of "charset=utf-8" over a windows-1252 page: the bytes are not UTF-8,
+    # so the header lies; the page's meta (or, without one, the guess) decodes it.
+    data = _french_cp1252(meta)
+    fields = extract(data, URL, encoding="utf-8")
+    assert fields.text is not None and "\ufffd" not in fields.text
+    assert FRENCH[1] in fields.text
+    assert fields.text == extract(data, URL).text
+
+
+def test_a_meta_claiming_utf8_over_legacy_bytes_is_not_believed():
+    data = _french_cp1252('<meta charset="utf-8">')
+    fields = extract(data, URL)
+    assert fields.text is not None and "\ufffd" not in fields.text
+    assert FRENCH[2] in fields.text
+
+
+def test_utf8_page_with_a_few_bad_bytes_stays_utf8():
+    page = article_page(lang="fr", body=FRENCH).replace("</article>", "<p>\x97</p></article>")
+    data = page.encode("utf-8").replace("\x97".encode(), b"\x97")  # one stray byte
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    for header in (None, "utf-8", "windows-1252"):
+        fields = extract(data, URL, encoding=header)
+        assert fields.text is not None and FRENCH[0] in fields.text, header
+
+
+def test_when_header_and_meta_name_different_charsets_the_bytes_decide():
+    # Server default ISO-8859-1 over a windows-1251 page that says so in its meta: the crawl
+    # (which passes the header) must read what a reader of the page alone reads.
+    page = article_page(lang="ru", body=RUSSIAN).replace('<meta charset="utf-8">',
+                                                        '<meta charset="windows-1251">')
+    data = page.encode("windows-1251")
+    fields = extract(data, URL, encoding="iso-8859-1")
+    assert fields.text is not None and RUSSIAN[0] in fields.text
+    assert fields.language == "ru"
+    # and the other way round: the header is right, the template's meta is stale
+    stale = page.replace('<meta charset="windows-1251">', '<meta charset="iso-8859-1">')
+    fields = extract(stale.encode("windows-1251"), URL, encoding="windows-1251")
+    assert fields.text is not None and RUSSIAN[1] in fields.text
+
+
+def _undeclared_cp1252_with_nbsp(meta: str = "") -> bytes:
+    # the only non-ASCII bytes: 0xA0 (no-break space) in the middle of a long page, whose
+    # first and last 5 000 bytes (what the statistical guess reads) are pure ASCII
+    body = [p.replace(" the ", " the\u00a0") for p in BODY]
+    page = article_page(body=body, extra_head="<style>" + "/* padding */\n" * 600 + "</style>")
+    page = page.replace("</body>", "<script>" + "var x = 1;\n" * 600 + "</script></body>")
+    return page.replace('<meta charset="utf-8">', meta).encode("cp1252")
+
+
+@pytest.mark.parametrize("meta", ["", '<meta charset="utf-8">'])
+def test_undeclared_legacy_bytes_the_guess_cannot_place_are_windows_1252(meta):
+    # nothing to go by: browsers' default (windows-1252), not UTF-8 with U+FFFD for every
+    # no-break space, which would glue "the" to the next word
+    fields = extract(_undeclared_cp1252_with_nbsp(meta), URL)
+    assert fields.text is not None and "\ufffd" not in fields.text
+    assert "the tram" in fields.text.replace("\u00a0", " ")
+    assert "the\ufffdtram" not in fields.text
+
+
+def test_dos_code_page_guesses_read_as_windows_1252(monkeypatch):
+    # charset_normalizer sometimes calls Western text cp852 (DOS Central European, never on
+    # the web): "ó" would come out as "ˇ"
+    import trafilatura.utils
+
+    monkeypatch.setattr(trafilatura.utils, "detect_encoding", lambda data: ["cp852", "cp1252"])
+    page = article_page(lang="pt", body=["Classifica\u00e7\u00e3o da corrida: tr\u00eas "
+                                          "pilotos sa\u00edram da pista na \u00faltima volta, "
+                                          "e a dire\u00e7\u00e3o de prova n\u00e3o "
+                                          "puniu ningu\u00e9m pelo acidente." * 3])
+    data = page.replace('<meta charset="utf-8">', "").encode("cp1252")
+    fields = extract(data, URL)
+    assert fields.text is not None and "Classifica\u00e7\u00e3o" in fields.text

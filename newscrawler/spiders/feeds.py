@@ -250,4 +250,4 @@ def _header_charset(response: Response) -> str | None:
     with this hint, used there only for bytes that are not valid UTF-8 (see extraction.py).
     """
     content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
-    return content_type.partition("charset=")[2].strip(" \"';") or None
+    return content_type.partition("charset=")[2].split(";")[0].strip(" \"'") or None
