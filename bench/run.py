@@ -9,12 +9,19 @@ this process, and ``scrapy crawl feeds -a feeds=LIST -s ...`` runs as a subproce
 user runs it (``bench/harness.py``). Every figure is read from the SERVER's request log
 (start/end/site/path/status of each request) or from outside the crawl process, and every ratio
 compares figures measured in the same run: the machine is shared and noisy, so absolute times
-alone mean little. One table is printed; ``bench/results/latest.json`` gets every figure plus
-the git commit, date and machine (a line per run is also appended to ``history.jsonl``), and
-``bench/results/timeline-<scenario>.png`` shows each crawl: one line per site, one bar per
-request, 429s red, retries orange, x = seconds since the first request.
+alone mean little. One table is printed (and, below it, where the time of each seed and broad
+crawl went). Written to ``--out`` (default ``bench/results/``):
 
-Scenarios (``--quick``: smaller versions for CI smoke tests and development):
+* ``latest.json``: every figure, per-site facts, the git commit and changed files, date, cores,
+  load; a line per run is appended to ``history.jsonl`` so runs stay comparable. Each crawl
+  also records a digest of ``newscrawler/**/*.py`` taken when it started: other people edit
+  the working tree, and the run warns when rows were crawled with different code;
+* ``timeline-<scenario>.png``: one panel per crawl, one line per site, one bar per request
+  (robots.txt grey, feeds blue, articles green, retries orange, 429s red), x = seconds since
+  the first request; ``memory-rss.png``: RSS, articles written and requests queued over time;
+* ``requests-<scenario>-<row>.jsonl``: each crawl's request log, the evidence behind it all.
+
+Scenarios (``--quick``: smaller versions, ~4 min in all, for CI smoke tests and development):
 
 seed
     ``seed_web()``: 26 feeds, 36 articles, 8 sites, slow (0.5-1.1 s a request); "delta" answers
@@ -32,12 +39,14 @@ cpu
     single-core rate on 2 cores. Without the corpus, generated pages are used (and said so).
 memory
     ``memory_web(20000, 20)`` (--quick: 2,000), no latency, no delay: peak RSS of the crawl
-    process plus its extraction workers (psutil, every 0.2 s), and RSS at 25/50/75/100 % of the
-    articles written, with a linear fit of RSS against articles written.
+    process plus its descendants (extraction workers, by kind; psutil, every 0.2 s), RSS at
+    25/50/75/100 % of the articles written, and the crawl's queue (progress line every second)
+    so that growth can be told apart: per article written, or per request queued.
 
 Columns: wall = first request start -> last request end in the server log (cpu: first ARTICLE
 request -> last article written); proc = the crawl process from start to exit (imports,
-worker start-up and shutdown included); articles = written / expected.
+worker start-up and shutdown included); articles = written / expected; min gap = the smallest
+time between two request starts at one site, as the server saw them.
 
 Bounds (``bench/bounds.py``), from the server log of the same crawl, per site n = requests not
 answered 429 and latency = their mean response time; D = DOWNLOAD_DELAY (2 s):
@@ -60,10 +69,12 @@ article written). That window starts after the feeds and robots.txt (a handful o
 measure nothing about extraction) and ends at the last write, not at process exit (shutting the
 pool down and writing stats is not throughput); ``newscrawler/elapsed_seconds`` would include
 both and the JSONL ``fetched_at`` has one-second resolution, too coarse for a 300-page run. The
-single-core reference extracts each distinct page once (real pages repeat under other URLs to
-make 2,000) and weights it by how often the crawl fetches it: the same work, in less time. The
-crawl's CPU seconds (reactor, workers) and this process's (simulated web, monitor) are
-reported too: on a shared machine they show how many cores the crawl actually got.
+last write is the JSONL file's mtime (the writer flushes every line). The single-core reference
+extracts each distinct page once (real pages repeat under other URLs to make 2,000) and weights
+it by how often the crawl fetches it: the same work, in less time. Also reported, because the
+machine is shared: the cores each process used during the window (workers, reactor, simulated
+web, and every OTHER process on the machine), and a projection from CPU seconds of the
+x-single-core rate on idle cores -- a projection, never a substitute for the measured ratio.
 """
 
 from __future__ import annotations
@@ -240,13 +251,18 @@ class Bench:
             line.notes = f"EXIT {run.returncode}{' TIMEOUT' if run.timed_out else ''}; " + notes
         return line
 
-    def timeline(self, scenario: str, raws: list[dict[str, Any]], extra: str = "") -> str:
+    def timeline(self, scenario: str, raws: list[dict[str, Any]], extra: str = "",
+                 *, with_bounds: bool = True) -> str:
         panels = []
         for raw in raws:
             a: bounds.Analysis = raw["analysis"]
-            title = (f"{raw['label']}: wall {a.wall:.1f} s, politeness bound "
-                     f"{a.politeness_bound:.1f} s, physical bound {a.physical_bound:.1f} s "
-                     f"({a.binding}), {a.rate_limited} x 429, {a.retried} retried")
+            if with_bounds:
+                title = (f"{raw['label']}: wall {a.wall:.1f} s, politeness bound "
+                         f"{a.politeness_bound:.1f} s, physical bound {a.physical_bound:.1f} s "
+                         f"({a.binding}), {a.rate_limited} x 429, {a.retried} retried")
+            else:
+                title = (f"{raw['label']}: {a.requests} requests in {a.wall:.1f} s, "
+                         f"{raw['run'].written} articles written, {a.rate_limited} x 429")
             marks = []
             last = raw["run"].last_write
             if last is not None:
@@ -402,7 +418,7 @@ class Bench:
                           "distinct_pages": len(sample)},
             "rows": records,
             "met_target": records[0]["vs_single_core"] >= CPU_TARGET,
-            "timeline": self.timeline("cpu", raws),
+            "timeline": self.timeline("cpu", raws, with_bounds=False),
         }
 
     def _reference_pages(self, make: Callable[[], NewsWeb], from_corpus: bool
@@ -456,11 +472,14 @@ class Bench:
         chart = timeline.plot_memory(self.out / "memory-rss.png", run,
                                      title=f"memory_web({articles}, 20)")
         self.results["memory"] = {"web": f"memory_web({articles}, 20)", "rows": [record],
-                                  "timeline": self.timeline("memory", [raw]),
+                                  "timeline": self.timeline("memory", [raw], with_bounds=False),
                                   "rss_chart": chart.name}
         kinds = ", ".join(f"{k} {v:.0f}" for k, v in sorted(peak["by_kind_mb"].items()))
-        notes = (f"peak RSS {peak['total_mb']:.0f} MB = crawl {peak['main_mb']:.0f} + "
-                 f"descendants {peak['workers_mb']:.0f} ({kinds}); total at 25/50/75/100 % "
+        hiwater = run.stats.get("memusage/max", 0) / harness.MB
+        notes = (f"peak RSS {peak['total_mb']:.0f} MB = crawl {peak['main_mb']:.0f} "
+                 f"(Scrapy memusage/max, sampled each 60 s: {hiwater:.0f}) + descendants "
+                 f"{peak['workers_mb']:.0f} "
+                 f"({kinds}); total at 25/50/75/100 % "
                  "written: " + "/".join(f"{q['total_mb']:.0f}" for q in quarters)
                  + " MB, crawl process: " + "/".join(f"{q['main_mb']:.0f}" for q in quarters)
                  + " MB")

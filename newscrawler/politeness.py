@@ -74,8 +74,12 @@ def prefetch_robots(crawler: Crawler, urls: list[str]) -> list[asyncio.Task[Any]
 
 
 def backed_off(delay: float, floor: float, ceiling: float) -> float:
-    """The delay after a 429 that did not say when to come back: twice as long, capped."""
-    return min(ceiling, max(delay, floor) * 2)
+    """The site's delay after a 429: twice as long, capped; at least 1 s even for a site
+    configured without delay (Scrapy ignores a slot's pause while its delay is 0)."""
+    return min(ceiling, max(delay, floor, MIN_BACKOFF_DELAY / 2) * 2)
+
+
+MIN_BACKOFF_DELAY = 1.0
 
 
 def recovered(delay: float, floor: float, recovery: float) -> float:

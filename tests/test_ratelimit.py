@@ -49,6 +49,7 @@ def test_rate_limited_answers(status, headers, limited):
         (4.2, 2.1, 120, 8.4),
         (100, 2.1, 120, 120),      # capped
         (0.0, 2.1, 120, 4.2),      # never below twice the floor
+        (0.0, 0.0, 120, 1.0),      # a site crawled without delay gets one now
     ],
 )
 def test_429_without_retry_after_doubles_the_delay_up_to_a_cap(delay, floor, ceiling, after):
