@@ -124,5 +124,9 @@ class SQLiteState:
 
 
 def open_state(settings: BaseSettings) -> StateStore:
-    """The store the settings ask for: SQLite in ``STATE_DIR``."""
+    """The store the settings ask for: Redis with ``REDIS_URL``, else SQLite in ``STATE_DIR``."""
+    if settings.get("REDIS_URL"):  # scaled out (docs/scaling.md): shared by every worker
+        from newscrawler.state_redis import RedisState
+
+        return RedisState(settings)
     return SQLiteState(Path(settings.get("STATE_DIR")).expanduser())

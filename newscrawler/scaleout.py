@@ -1,0 +1,187 @@
+"""Scaling out: any number of ``scrapy crawl feeds`` processes on one Redis, polite as one.
+
+One setting turns it on: ``-s REDIS_URL=redis://host:6379/0``. :class:`ScaleOut` is a Scrapy
+add-on (the ``ADDONS`` setting) that changes nothing while ``REDIS_URL`` is unset; with it, it
+installs the components of :mod:`newscrawler.cluster` and :mod:`newscrawler.state_redis`:
+
+* scrapy-redis' scheduler and duplicate filter, subclassed (``ClusterScheduler``) so that the
+  shared frontier is fair between sites (``SiteFairQueue``), hands requests out on *leases*
+  and knows when the crawl as a whole is over;
+* the per-site delay, per-site concurrency and ``Retry-After`` pauses held across all workers
+  by atomic reservations in Redis (``ClusterPolitenessMiddleware``);
+* the seen-articles store and the feeds' validators in Redis (``RedisState``), so that a later
+  crawl by any worker skips what any worker wrote; robots.txt fetched once per site and crawl
+  (``SharedRobotsTxtMiddleware``);
+* one JSONL file per worker (``JSONL_OUTPUT`` gets ``%(host)s`` and ``%(pid)s`` unless the user
+  chose a template);
+* ``SCHEDULER_PERSIST`` forced on: without it the first worker to finish would wipe the queue
+  the others are still working on.
+
+Crawl identity: every key of a crawl starts with ``<REDIS_KEY_PREFIX>:crawl:<CRAWL_ID>``. The
+duplicate filter is per crawl, so the next crawl (another ``CRAWL_ID``; by default the UTC date
+and hour, so the next hour's cron run is a new crawl) requests every feed again, while the
+seen-articles store and the validators (``<REDIS_KEY_PREFIX>:state:*``) outlive crawls, and
+the per-site politeness keys (``<REDIS_KEY_PREFIX>:polite:<site>``) are shared by every crawl.
+
+This module imports nothing heavy: it is loaded by every run, scaled out or not.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from scrapy.settings import SETTINGS_PRIORITIES
+
+from newscrawler.errors import ConfigError
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
+
+__all__ = ["WORKER_OUTPUT", "ScaleOut", "check_settings", "crawl_id", "crawl_key",
+           "default_crawl_id", "enabled", "key_prefix", "redacted", "worker_id"]
+
+logger = logging.getLogger(__name__)
+
+# The default output in Redis mode: one file per worker process.
+WORKER_OUTPUT = "output/%(name)s-%(host)s-%(pid)s-%(time)s.jsonl"
+_CRAWL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+_worker: str | None = None
+
+
+def enabled(settings: BaseSettings) -> bool:
+    return bool(str(settings.get("REDIS_URL") or "").strip())
+
+
+def default_crawl_id(now: datetime | None = None) -> str:
+    """The crawl a worker joins when ``CRAWL_ID`` is not given: the UTC date and hour."""
+    return (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H")
+
+
+def crawl_id(settings: BaseSettings) -> str:
+    value = str(settings.get("CRAWL_ID") or "").strip() or default_crawl_id()
+    if not _CRAWL_ID.fullmatch(value):
+        raise ConfigError(f"setting CRAWL_ID={value!r} must be 1-100 letters, digits or ._:- "
+                          "(e.g. 2025-01-31T14 or nightly-42)")
+    return value
+
+
+def key_prefix(settings: BaseSettings) -> str:
+    value = str(settings.get("REDIS_KEY_PREFIX") or "newscrawler").strip()
+    if not _PREFIX.fullmatch(value):
+        raise ConfigError(f"setting REDIS_KEY_PREFIX={value!r} must be letters, digits or ._:-")
+    return value
+
+
+def crawl_key(settings: BaseSettings) -> str:
+    """The prefix of every key that belongs to this crawl (frontier, leases, dupefilter)."""
+    return f"{key_prefix(settings)}:crawl:{crawl_id(settings)}"
+
+
+def worker_id() -> str:
+    """This process's name in Redis: host, pid and a random part (pids are reused)."""
+    global _worker
+    if _worker is None or _worker.split("-")[-2:-1] != [str(os.getpid())]:
+        host = re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname()) or "host"
+        _worker = f"{host}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    return _worker
+
+
+def check_settings(settings: BaseSettings) -> None:
+    """The scale-out settings, checked before the crawl starts (one line on error)."""
+    crawl_key(settings)
+    for name, minimum in (("REDIS_LEASE_SECONDS", 0.2), ("REDIS_CRAWL_TTL", 60)):
+        raw = settings.get(name)
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"setting {name}={raw!r} is not a number") from None
+        if value < minimum:
+            raise ConfigError(f"setting {name}={raw!r} must be at least {minimum:g}")
+
+
+def redacted(url: str) -> str:
+    """``REDIS_URL`` for the log: without a password."""
+    return re.sub(r"//[^/@]*@", "//***@", url)
+
+
+def _fix_crawl_id(settings: BaseSettings) -> None:
+    """Decide the crawl's identity once, before anything reads it (validation, components)."""
+    if not str(settings.get("CRAWL_ID") or "").strip():
+        settings.set("CRAWL_ID", default_crawl_id(),
+                     priority=max(settings.getpriority("CRAWL_ID") or 0,
+                                  SETTINGS_PRIORITIES["project"]))
+
+
+class ScaleOut:
+    """Scrapy add-on: ``ADDONS = {"newscrawler.scaleout.ScaleOut": 0}``; active with REDIS_URL.
+
+    Settings are set with the add-on priority where Scrapy's default is replaced (``SCHEDULER``
+    and friends: a ``-s`` on the command line still wins) and where the project's own value must
+    change (``JSONL_OUTPUT``, only while the user has not chosen one).
+    """
+
+    @classmethod
+    def update_pre_crawler_settings(cls, settings: BaseSettings) -> None:
+        # Runs when the crawl command builds its crawler process, before it validates the
+        # arguments: the crawl id is fixed once, so the whole run agrees on it.
+        if enabled(settings):
+            _fix_crawl_id(settings)
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        if not enabled(settings):
+            return
+        from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+
+        from newscrawler import cluster  # the redis extra; imported only when scaled out
+        from newscrawler.politeness import SitePolitenessMiddleware
+
+        _fix_crawl_id(settings)
+        prefix = crawl_key(settings)
+        for name, value in {
+            "SCHEDULER": "newscrawler.cluster.ClusterScheduler",
+            "SCHEDULER_QUEUE_CLASS": "newscrawler.cluster.SiteFairQueue",
+            "SCHEDULER_QUEUE_KEY": prefix,
+            "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+            "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:dupefilter",
+        }.items():
+            settings.set(name, value, priority="addon")
+        # Not negotiable with several workers: the first one to finish would delete the shared
+        # frontier (persist off) or a joining one would wipe it (flush on start).
+        for name, value in (("SCHEDULER_PERSIST", True), ("SCHEDULER_FLUSH_ON_START", False)):
+            if name in settings and settings.getbool(name) != value and (
+                    settings.getpriority(name) or 0) > SETTINGS_PRIORITIES["default"]:
+                logger.warning("%s=%s ignored: a shared frontier needs %s; start another crawl "
+                               "with a new CRAWL_ID instead", name, settings.get(name), value)
+            settings.set(name, value, priority=max(settings.getpriority(name) or 0,
+                                                   SETTINGS_PRIORITIES["cmdline"]))
+        try:
+            settings.replace_in_component_priority_dict(
+                "DOWNLOADER_MIDDLEWARES", SitePolitenessMiddleware,
+                cluster.ClusterPolitenessMiddleware)
+        except KeyError:  # the user turned the per-site politeness off: nothing to share
+            logger.warning("SitePolitenessMiddleware is disabled: no per-site politeness "
+                           "across workers either")
+        settings.set_in_component_priority_dict("ITEM_PIPELINES", cluster.ClusterDedupePipeline,
+                                                850)
+        # robots.txt fetched once per site for the whole crawl, not once per worker
+        settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", RobotsTxtMiddleware,
+                                                None)
+        settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES",
+                                                cluster.SharedRobotsTxtMiddleware, 100)
+        template = str(settings.get("JSONL_OUTPUT"))
+        if "%(pid)s" not in template or "%(host)s" not in template:
+            if (settings.getpriority("JSONL_OUTPUT") or 0) <= SETTINGS_PRIORITIES["project"]:
+                settings.set("JSONL_OUTPUT", WORKER_OUTPUT, priority="project")
+            else:
+                logger.warning("JSONL_OUTPUT=%s has no %%(host)s and %%(pid)s: two workers on "
+                               "one machine would append to one file", template)
+        logger.info("scaling out on %s: crawl %s (key prefix %s), worker %s, output %s",
+                    redacted(str(settings.get("REDIS_URL"))), crawl_id(settings), prefix,
+                    worker_id(), settings.get("JSONL_OUTPUT"))
