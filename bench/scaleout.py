@@ -12,16 +12,17 @@ request log or from outside the workers.
 cpu
     2,000 real article pages from the corpus (``--quick``: 300) over 20 sites, no latency, no
     delay (``DOWNLOAD_DELAY=0``, 32 requests at once, 16 per site): extraction-bound. Rows: one
-    process without Redis (the reference), 1 worker and 2 workers on Redis. On a 2-core machine
-    two workers cannot beat one (each already runs one extraction process per core): the row
-    shows what the shared frontier costs, not a speed-up. Rate = articles written / (first
-    article request -> last article written).
+    process without Redis (the reference), 1 worker and 2 workers on Redis, each run twice in
+    the order ref, 1, 2, 2, 1, ref (the machine is shared: its load drifts over minutes) and
+    shown as the mean of both. Rate = articles written / (first article request -> last
+    article written).
 broad
     ``broad_web(200, 5, (0.3, 1.5))`` (``--quick``: 30 sites), the default polite settings
-    (2 s + 0.1 s margin between two requests to a site), 2 workers with
-    ``CONCURRENT_REQUESTS`` 10 and 50 each. ``polite bnd``: the issue's politeness bound,
-    max over sites of (n - 1) x max(D, latency) + latency, from the server log
-    (``bench/bounds.py``); ``÷polite`` = wall / bound.
+    (2 s + 0.1 s margin between two requests to a site): one process without Redis
+    (``CONCURRENT_REQUESTS=100``, the reference), then 2 workers with 10 and 50 each.
+    ``polite bnd``: the issue's politeness bound, max over sites of (n - 1) x max(D, latency)
+    + latency, from the server log (``bench/bounds.py``); ``÷polite`` = wall / bound;
+    ``gaps < D``: pairs of starts to one site closer than D (bench/bounds.py).
 fair
     One busy site (60 articles; ``--quick``: 30) and 12 small ones (3 articles each; 8),
     ``DOWNLOAD_DELAY=0.5``, one worker with 8 requests at once: which frontier lets the small
@@ -338,23 +339,37 @@ class Bench:
                 return corpus_web(corpus, sites=20, pages=pages)
             return memory_web(pages, 20)
 
-        for label, workers, redis_mode in (("one process, no Redis (reference)", 1, False),
-                                           ("1 worker on Redis", 1, True),
-                                           ("2 workers on Redis", 2, True)):
+        configs = {"one process, no Redis (reference)": (1, False),
+                   "1 worker on Redis": (1, True), "2 workers on Redis": (2, True)}
+        # ABBA: each configuration twice, mirrored, so that the shared machine's load drifting
+        # during the run weighs on all of them alike; the row shows the mean and both rates.
+        runs: dict[str, list[tuple[Workers, Any, float, float]]] = {label: [] for label in configs}
+        for label in [*configs, *reversed(configs)]:
+            workers, redis_mode = configs[label]
             result, analysis, reqs, _web, expected = self.crawl(
                 "cpu", label, make, dict(FAST), workers, redis_mode=redis_mode)
             first = min((q.start for q in reqs if q.kind == "article"), default=analysis.t0)
             window = (result.last_write or result.ended) - first
             rate = sum(result.lines) / window if window > 0 else 0.0
-            cpu_ms = 1000 * result.cpu_workers / max(1, sum(result.lines))
+            runs[label].append((result, analysis, window, rate))
+        rates = {label: sum(r[3] for r in done) / len(done) for label, done in runs.items()}
+        reference, one, two = rates.values()
+        versus = {"1 worker on Redis": f"; {one / reference:.2f}x no Redis",
+                  "2 workers on Redis": f"; {two / one:.2f}x 1 worker, {two / reference:.2f}x "
+                                        "no Redis"}
+        for label, done in runs.items():
+            result, analysis, window, _rate = done[0]
+            cpu_ms = 1000 * sum(r[0].cpu_workers for r in done) / max(
+                1, sum(sum(r[0].lines) for r in done))
             self.row("cpu", label, result, analysis, expected, notes=(
-                f"{rate:.1f} art/s over {window:.1f} s; CPU {cpu_ms:.0f} ms/article (workers), "
-                f"redis {result.cpu_redis:.1f} s"),
-                extra={"window_s": window, "articles_per_s": rate, "pages": pages,
-                       "source": str(corpus) if corpus else "generated"})
-        reference, one, two = (r.record["articles_per_s"] for r in self.rows[-3:])
-        self.rows[-1].notes += f"; {two / one:.2f}x 1 worker, {two / reference:.2f}x no Redis"
-        self.rows[-2].notes += f"; {one / reference:.2f}x no Redis"
+                f"{rates[label]:.1f} art/s (runs: "
+                + ", ".join(f"{r[3]:.1f}" for r in done)
+                + f"); CPU {cpu_ms:.0f} ms/article (workers), redis "
+                f"{sum(r[0].cpu_redis for r in done) / len(done):.1f} s"
+                + versus.get(label, "")),
+                extra={"articles_per_s": rates[label], "runs_articles_per_s":
+                       [r[3] for r in done], "windows_s": [r[2] for r in done],
+                       "pages": pages, "source": str(corpus) if corpus else "generated"})
 
     def broad(self) -> None:
         sites = self.args.broad_sites or (30 if self.args.quick else 200)
@@ -362,10 +377,13 @@ class Bench:
         def make() -> NewsWeb:
             return broad_web(sites, 5, (0.3, 1.5))
 
-        for per_worker in ("10", "50"):
-            label = f"2 workers x CONCURRENT_REQUESTS={per_worker}"
+        for label, workers, per_worker, redis_mode in (
+                ("one process, no Redis, CONCURRENT_REQUESTS=100", 1, "100", False),
+                ("2 workers x CONCURRENT_REQUESTS=10", 2, "10", True),
+                ("2 workers x CONCURRENT_REQUESTS=50", 2, "50", True)):
             result, analysis, _reqs, _web, expected = self.crawl(
-                "broad", label, make, {"CONCURRENT_REQUESTS": per_worker}, 2)
+                "broad", label, make, {"CONCURRENT_REQUESTS": per_worker}, workers,
+                redis_mode=redis_mode)
             below = getattr(analysis, "gaps_below_delay", None)
             self.row("broad", label, result, analysis, expected, polite=True, notes=(
                 f"conc bnd {analysis.concurrency_bound:.1f} s, phys bnd "
@@ -451,9 +469,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"work directory kept: {work}", file=sys.stderr)
     print(table(bench.rows))
-    gaps = [r.min_gap for r in bench.rows if r.scenario == "broad" and r.min_gap is not None]
+    gaps = [r.min_gap for r in bench.rows
+            if r.scenario == "broad" and r.workers > 1 and r.min_gap is not None]
     if gaps:
-        print(f"\nminimum per-domain gap across workers (broad, D = "
+        print(f"\nminimum per-domain gap across workers (broad, 2 workers, D = "
               f"{project_settings.DOWNLOAD_DELAY:g} s): {min(gaps):.3f} s")
     commit = subprocess.run(["git", "--no-optional-locks", "rev-parse", "HEAD"], cwd=REPO,
                             capture_output=True, text=True, check=False).stdout.strip()

@@ -801,8 +801,6 @@ class ClusterPolitenessMiddleware(SitePolitenessMiddleware):
         """
         key = request.meta.get(SLOT)
         slot = self._slot(key)
-        import time as _t
-        logger.info("DIAG reached %s %.4f", request.url, _t.time())
         if slot is not None:
             slot.delay = 0.0
         delay = self.granted.pop(request, None)
