@@ -161,13 +161,19 @@ def run_workers(workdir: Path, feeds: Path, settings: dict[str, str], count: int
                                           start_new_session=True))
         dirs.append(directory)
     deadline = started + TIMEOUT
-    for process in processes:
-        try:
-            process.wait(timeout=max(1.0, deadline - time.time()))
-        except subprocess.TimeoutExpired:
+    try:
+        for process in processes:
+            try:
+                process.wait(timeout=max(1.0, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    except BaseException:  # Ctrl-C, SIGTERM: the workers run in sessions of their own
+        for process in processes:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        raise
     ended = time.time()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     outputs = [p for d in dirs for p in sorted((d / "output").glob("*.jsonl"))]
@@ -261,6 +267,7 @@ class Bench:
         self.redis_url = redis_url
         self.redis_process = redis_process
         self.rows: list[Row] = []
+        self.crawls = 0
         self.run_id = time.strftime("%Y%m%dT%H%M%S")
 
     def say(self, message: str) -> None:
@@ -269,7 +276,8 @@ class Bench:
     def crawl(self, scenario: str, label: str, make_web: Callable[[], NewsWeb],
               settings: dict[str, str], workers: int, *, redis_mode: bool = True
               ) -> tuple[Workers, Any, list[Any], NewsWeb, set[str]]:
-        slug = f"{scenario}-{len(self.rows)}"
+        self.crawls += 1  # one fresh directory, crawl id and key prefix per crawl
+        slug = f"{scenario}-{self.crawls}"
         if redis_mode:
             settings = {"REDIS_URL": self.redis_url, "CRAWL_ID": slug,
                         "REDIS_KEY_PREFIX": f"bench-{self.run_id}-{slug}", **settings}
@@ -343,7 +351,8 @@ class Bench:
                    "1 worker on Redis": (1, True), "2 workers on Redis": (2, True)}
         # ABBA: each configuration twice, mirrored, so that the shared machine's load drifting
         # during the run weighs on all of them alike; the row shows the mean and both rates.
-        runs: dict[str, list[tuple[Workers, Any, float, float]]] = {label: [] for label in configs}
+        runs: dict[str, list[tuple[Workers, Any, float, float, set[str]]]] = {
+            label: [] for label in configs}
         for label in [*configs, *reversed(configs)]:
             workers, redis_mode = configs[label]
             result, analysis, reqs, _web, expected = self.crawl(
@@ -351,14 +360,14 @@ class Bench:
             first = min((q.start for q in reqs if q.kind == "article"), default=analysis.t0)
             window = (result.last_write or result.ended) - first
             rate = sum(result.lines) / window if window > 0 else 0.0
-            runs[label].append((result, analysis, window, rate))
+            runs[label].append((result, analysis, window, rate, expected))
         rates = {label: sum(r[3] for r in done) / len(done) for label, done in runs.items()}
         reference, one, two = rates.values()
         versus = {"1 worker on Redis": f"; {one / reference:.2f}x no Redis",
                   "2 workers on Redis": f"; {two / one:.2f}x 1 worker, {two / reference:.2f}x "
                                         "no Redis"}
         for label, done in runs.items():
-            result, analysis, window, _rate = done[0]
+            result, analysis, _window, _rate, expected = done[0]
             cpu_ms = 1000 * sum(r[0].cpu_workers for r in done) / max(
                 1, sum(sum(r[0].lines) for r in done))
             self.row("cpu", label, result, analysis, expected, notes=(
@@ -369,6 +378,8 @@ class Bench:
                 + versus.get(label, "")),
                 extra={"articles_per_s": rates[label], "runs_articles_per_s":
                        [r[3] for r in done], "windows_s": [r[2] for r in done],
+                       "runs_written_of_expected": [len(set(r[0].urls) & r[4]) for r in done],
+                       "runs_duplicates": [sum(n > 1 for n in r[0].urls.values()) for r in done],
                        "pages": pages, "source": str(corpus) if corpus else "generated"})
 
     def broad(self) -> None:
@@ -456,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     args.out.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up as on Ctrl-C
     work = Path(tempfile.mkdtemp(prefix="newscrawler-scaleout-"))
     load_before = os.getloadavg()
     try:

@@ -890,12 +890,17 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         deadline = monotonic() + self.lock_seconds
         while True:
             stored = await self.client.hget(self.key, netloc)
+            if stored is None and await self.client.set(lock, self.worker, nx=True,
+                                                        px=int(self.lock_seconds * 1000)):
+                # Stored between our look and our lock (the fetcher stores and unlocks at
+                # once)? Then use it; else this worker fetches it.
+                stored = await self.client.hget(self.key, netloc)
+                if stored is None:
+                    return None
+                await self.client.delete(lock)
             if stored is not None:
                 status, _, body = stored.partition(b"\n")
                 return int(status), body
-            if await self.client.set(lock, self.worker, nx=True,
-                                     px=int(self.lock_seconds * 1000)):
-                return None
             if monotonic() > deadline:
                 return None
             await asyncio.sleep(self.POLL)
@@ -907,7 +912,7 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         try:
             response = await self.crawler.engine.download_async(robots_request)
             with contextlib.suppress(redis.RedisError):
-                pipe = self.client.pipeline(transaction=False)
+                pipe = self.client.pipeline(transaction=True)  # stored and unlocked at once
                 pipe.hset(self.key, netloc, b"%d\n" % response.status + response.body)
                 pipe.expire(self.key, self.ttl)
                 pipe.delete(f"{self.key}-lock:{netloc}")
