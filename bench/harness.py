@@ -41,7 +41,7 @@ class Sample:
     children: int            # number of descendants alive
     cpu_main: float = 0.0      # CPU seconds so far: the crawl process
     cpu_children: float = 0.0  # ... its live descendants
-    cpu_self: float = 0.0      # ... this process (simulated web, monitor)
+    cpu_self: float = 0.0      # ... this process (monitor) and the simulated web's
     cpu_machine: float = 0.0   # ... every process on the machine (busy time of all cores)
     rss_by_kind: dict[str, int] = field(default_factory=dict)  # descendants by kind, bytes
 
@@ -64,7 +64,7 @@ class CrawlRun:
     cpu_main: float = 0.0     # CPU seconds of the crawl process (last sample before exit)
     cpu_workers: float = 0.0  # CPU seconds of its descendants (last sample of each)
     cpu_tree: float = 0.0     # CPU seconds of the whole tree, from getrusage(RUSAGE_CHILDREN)
-    cpu_harness: float = 0.0  # CPU seconds of THIS process meanwhile: simulated web + monitor
+    cpu_harness: float = 0.0  # CPU seconds of THIS process and the simulated web's meanwhile
     timed_out: bool = False
     # (time.time(), articles written, requests queued, requests in the downloader) from the
     # crawl's progress lines (every PROGRESS_INTERVAL seconds, whole-second timestamps)
@@ -152,8 +152,11 @@ def _cpu(times: psutil._common.pcputimes) -> float:
 
 
 def run_crawl(workdir: Path, feeds: Path, settings: dict[str, str], *, label: str,
-              timeout: float = 1800, keep_urls: bool = True) -> CrawlRun:
-    """``scrapy crawl feeds -a feeds=FEEDS -s NAME=VALUE...`` in ``workdir``, monitored."""
+              timeout: float = 1800, keep_urls: bool = True, server_pid: int | None = None
+              ) -> CrawlRun:
+    """``scrapy crawl feeds -a feeds=FEEDS -s NAME=VALUE...`` in ``workdir``, monitored.
+
+    ``server_pid``: the simulated web's process, when it has one; its CPU counts as ours."""
     workdir.mkdir(parents=True, exist_ok=True)
     output = workdir / "out.jsonl"
     merged = {"JSONL_OUTPUT": str(output), **settings}
@@ -167,8 +170,9 @@ def run_crawl(workdir: Path, feeds: Path, settings: dict[str, str], *, label: st
     main_cpu = 0.0
     timed_out = False
 
+    server = _process(server_pid)
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    self_before = resource.getrusage(resource.RUSAGE_SELF)
+    self_before = _own_cpu(server)
     with log_path.open("wb") as log_file:
         started = time.time()
         proc = subprocess.Popen(command, cwd=workdir, env=crawl_env(), stdout=log_file,
@@ -187,14 +191,14 @@ def run_crawl(workdir: Path, feeds: Path, settings: dict[str, str], *, label: st
                 proc.wait()
                 break
             if watched is not None:
-                sample, main = _sample(watched, counter, cpu_seen)
+                sample, main = _sample(watched, counter, cpu_seen, server)
                 if sample is not None:
                     samples.append(sample)
                     main_cpu = main
             time.sleep(POLL_SECONDS)
         ended = time.time()
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    self_after = resource.getrusage(resource.RUSAGE_SELF)
+    self_after = _own_cpu(server)
     written = counter.poll()
 
     log = log_path.read_text(encoding="utf-8", errors="replace")
@@ -203,8 +207,7 @@ def run_crawl(workdir: Path, feeds: Path, settings: dict[str, str], *, label: st
         urls = _urls(output)
     tree = ((children_after.ru_utime + children_after.ru_stime)
             - (children_before.ru_utime + children_before.ru_stime))
-    harness = ((self_after.ru_utime + self_after.ru_stime)
-               - (self_before.ru_utime + self_before.ru_stime))
+    harness = self_after - self_before
     return CrawlRun(
         label=label, settings=dict(merged), command=command, returncode=proc.returncode,
         started=started, ended=ended, output=output,
@@ -234,8 +237,25 @@ def child_kind(cmdline: list[str]) -> str:
 _KINDS: dict[int, str] = {}
 
 
-def _sample(watched: psutil.Process, counter: _LineCounter,
-            cpu_seen: dict[int, float]) -> tuple[Sample | None, float]:
+def _process(pid: int | None) -> psutil.Process | None:
+    try:
+        return None if pid is None else psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return None
+
+
+def _own_cpu(server: psutil.Process | None) -> float:
+    """CPU seconds of this process, plus the simulated web's when it runs in its own."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    total = own.ru_utime + own.ru_stime
+    if server is not None:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            total += _cpu(server.cpu_times())
+    return total
+
+
+def _sample(watched: psutil.Process, counter: _LineCounter, cpu_seen: dict[int, float],
+            server: psutil.Process | None = None) -> tuple[Sample | None, float]:
     try:
         with watched.oneshot():
             rss_main = watched.memory_info().rss
@@ -261,12 +281,11 @@ def _sample(watched: psutil.Process, counter: _LineCounter,
             alive += 1
         except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
             continue
-    own = resource.getrusage(resource.RUSAGE_SELF)
     machine = psutil.cpu_times()
     busy = machine.user + machine.nice + machine.system + getattr(machine, "irq", 0.0) + getattr(
         machine, "softirq", 0.0) + getattr(machine, "steal", 0.0)
     return Sample(time.time(), counter.poll(), rss_main, rss_children, alive, main_cpu,
-                  cpu_children, own.ru_utime + own.ru_stime, busy, by_kind), main_cpu
+                  cpu_children, _own_cpu(server), busy, by_kind), main_cpu
 
 
 def window_cpu(samples: list[Sample], start: float, end: float) -> dict[str, float] | None:

@@ -5,10 +5,10 @@ every request is put in the slot of its *site* (registrable domain, see ``urls.s
 The slot's own mechanisms then do the work: ``CONCURRENT_REQUESTS_PER_DOMAIN = 1`` and a delay
 between the starts of two requests. This middleware only keeps each slot's delay right:
 
-* never below ``DOWNLOAD_DELAY`` plus ``POLITENESS_MARGIN`` (a loaded machine sends a request a
-  little after Scrapy releases it, so a crawler that waits exactly the delay is sometimes seen
-  early by the site), plus ``POLITENESS_NEW_CONNECTION_MARGIN`` once, after the request that
-  opened the site's connection;
+* never below ``DOWNLOAD_DELAY`` plus ``POLITENESS_MARGIN`` (server clocks and a loaded machine
+  shift arrivals a little, so a crawler that waits exactly the delay is sometimes seen early by
+  the site); the delay counts from when a request is really sent, and the first request to a
+  site counts as sent ``POLITENESS_NEW_CONNECTION_MARGIN`` later (see ``downloader.py``);
 * a ``DOWNLOAD_SLOTS`` entry for the site (e.g. ``reddit.com``) replaces ``DOWNLOAD_DELAY``;
 * a robots.txt ``Crawl-delay`` larger than that wins (Scrapy parses it but never applies it),
   up to ``CRAWL_DELAY_MAX``;
@@ -22,7 +22,6 @@ between the starts of two requests. This middleware only keeps each slot's delay
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
@@ -54,8 +53,9 @@ def assign_site_slot(request: Request) -> Request:
 
 
 def prefetch_robots(crawler: Crawler, urls: list[str]) -> list[asyncio.Task[Any]]:
-    """Start fetching every listed site's robots.txt at once, through Scrapy's own
-    RobotsTxtMiddleware (which keeps the parsers).
+    """Start fetching the first listed sites' robots.txt at once, through Scrapy's own
+    RobotsTxtMiddleware (which keeps the parsers): for schedulers that do not fetch robots.txt
+    first by themselves (``ROBOTSTXT_PREFETCH``).
 
     Otherwise a site's first request waits inside the downloader for its robots.txt, and
     both count against CONCURRENT_REQUESTS: with 10 of them, only 5 sites could start.
@@ -127,8 +127,6 @@ class SitePolitenessMiddleware:
         self.per_slot = settings.getdict("DOWNLOAD_SLOTS")
         self.crawl_delays: dict[str, float] = {}   # site -> robots.txt Crawl-delay
         self.backoff: dict[str, float] = {}        # site -> delay while backing off
-        self.requests_seen: Counter[str] = Counter()  # site -> requests that reached its slot
-        self.new_connection_margin = settings.getfloat("POLITENESS_NEW_CONNECTION_MARGIN")
         crawler.signals.connect(self._request_reached_downloader,
                                 signal=signals.request_reached_downloader)
         crawler.signals.connect(self._robots_parsed, signal=signals.robots_parsed)
@@ -173,21 +171,13 @@ class SitePolitenessMiddleware:
         return self.backoff.get(key, self.floor_for(key))
 
     def _request_reached_downloader(self, request: Request, **_: Any) -> None:
-        key = request.meta.get(SLOT)
-        if key is not None:
-            self.requests_seen[key] += 1
-        self._apply_delay(key)
+        self._apply_delay(request.meta.get(SLOT))
 
     def _apply_delay(self, key: str | None) -> None:
         slot = self._slot(key)
         if slot is None or key is None:
             return
         slot.delay = self.delay_for(key)
-        if self.requests_seen[key] == 2 and slot.delay:
-            # The gap after the site's first request: that request also had to open the
-            # connection (TCP, TLS, a busy reactor's extra turn), so it reached the site late,
-            # by up to 0.15 s measured on loopback under load, and the next one would not.
-            slot.delay += self.new_connection_margin
 
     def _robots_parsed(self, robotparser: RobotParser, request: Request, **_: Any) -> None:
         delay = robotparser.crawl_delay(self.user_agent)

@@ -49,6 +49,16 @@ class AddressSafetyMiddleware:
     async def process_request(self, request: Request) -> None:
         if not is_fetchable_url(request.url):
             raise BlockedAddress(f"not an http(s) URL: {request.url[:100]}")
+        reason = await self._blocked(request)
+        if reason is not None:
+            self.crawler.stats.inc_value("newscrawler/blocked_address")
+            raise BlockedAddress(reason)
+
+    async def may_fetch(self, request: Request) -> bool:
+        """Whether ``process_request`` lets ``request`` through (nothing is counted)."""
+        return is_fetchable_url(request.url) and await self._blocked(request) is None
+
+    async def _blocked(self, request: Request) -> str | None:
         # Resolved for every request, before it enters its site's slot: Scrapy's resolver
         # caches the answer, so the connection does not wait for a resolver thread (under
         # load, tenths of a second) after the slot's delay clock has started. Late sends
@@ -56,17 +66,15 @@ class AddressSafetyMiddleware:
         target = await self._resolve(urlparse_cached(request).hostname or "")
         listed_by = request.meta.get(LISTED_BY)
         if listed_by is None or self.allow_private:
-            return
+            return None
         if target is None:
-            return  # unresolvable: the download fails with a DNS error, reported as such
+            return None  # unresolvable: the download fails with a DNS error, reported as such
         source = await self._resolve(urlparse_cached(Request(listed_by)).hostname or "")
         request.meta[LISTED_BY_ADDRESS] = source
-        if not may_follow(target, source):
-            self.crawler.stats.inc_value("newscrawler/blocked_address")
-            raise BlockedAddress(
-                f"blocked: {address_class(target)} address {target} listed by a feed on "
-                f"{address_class(source) if source else 'an unknown'} address"
-            )
+        if may_follow(target, source):
+            return None
+        return (f"blocked: {address_class(target)} address {target} listed by a feed on "
+                f"{address_class(source) if source else 'an unknown'} address")
 
     def process_response(self, request: Request, response: Response) -> Response:
         """Check the address the response really came from as well: a browser follows

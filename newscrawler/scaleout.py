@@ -150,6 +150,8 @@ class ScaleOut:
             "SCHEDULER_QUEUE_KEY": prefix,
             "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
             "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:dupefilter",
+            # the shared frontier hands out leases; it does not fetch robots.txt first
+            "ROBOTSTXT_PREFETCH": True,
         }.items():
             settings.set(name, value, priority="addon")
         # Not negotiable with several workers: the first one to finish would delete the shared

@@ -19,6 +19,9 @@ DOWNLOAD_DELAY = 2.0                  # seconds between two requests to one site
 DOWNLOAD_DELAY_JITTER = 0             # Scrapy's default ±50% would let the gap fall to 1 s
 POLITENESS_MARGIN = 0.1               # seconds added to every delay: a loaded reactor sends late
 POLITENESS_NEW_CONNECTION_MARGIN = 0.25  # seconds more after a site's first request (connect)
+# The delay counts from when a request is handed to the download handler, not from when Scrapy
+# picked it (a busy reactor starts the download tenths of a second later): see the module.
+DOWNLOADER = "newscrawler.downloader.SendTimeDownloader"
 RETRY_AFTER_MAX = 600.0               # seconds: longest Retry-After pause honoured
 CRAWL_DELAY_MAX = 120.0               # seconds: longest robots.txt Crawl-delay honoured
 BACKOFF_MAX_DELAY = 120.0             # seconds: a 429 without Retry-After doubles up to this
@@ -33,6 +36,10 @@ DOWNLOAD_SLOTS = {
 # so requests never sit out a site's delay while holding one of CONCURRENT_REQUESTS.
 SCHEDULER_PRIORITY_QUEUE = "newscrawler.scheduling.PoliteSlotPriorityQueue"
 SCHEDULER_READY_LEAD = 0.1            # seconds before a site is ready that its request may go
+# That queue fetches each site's robots.txt before the site's first request. A scheduler without
+# it (the Redis frontier of the scale-out add-on, which turns this on) gets the robots.txt of the
+# first CONCURRENT_REQUESTS sites fetched as the crawl starts instead.
+ROBOTSTXT_PREFETCH = False
 
 # Scrapy's default (100) starts 100 asyncio tasks per response, for one item: measured, 8 to 16
 # cut the reactor's CPU per article by a third and its memory by 90 MB at 3,000 articles.
@@ -81,8 +88,9 @@ FEED_EXPORT_ENCODING = "utf-8"
 PROGRESS_INTERVAL = 5.0               # seconds between progress lines; 0 turns them off
 
 # --- Extraction ------------------------------------------------------------------------------
-EXTRACT_WORKERS = 0                   # worker processes for trafilatura; 0 = one per core
+EXTRACT_WORKERS = 0                   # processes for trafilatura and feedparser; 0: one per core
 EXTRACT_TIMEOUT = 20.0                # seconds one page may take before it is given up
+FEED_PARSE_TIMEOUT = 60.0             # seconds one feed may take to parse (a big one: seconds)
 MIN_PAGE_TEXT_CHARS = 200             # shorter page text is a teaser: use the feed's text
 
 # --- JavaScript rendering (scrapy-playwright) ------------------------------------------------

@@ -53,6 +53,7 @@ CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "BACKOFF_RECOVERY": _number(float, 0),
     "EXTRACT_WORKERS": _number(int, 0),
     "EXTRACT_TIMEOUT": _number(float, 0.001),
+    "FEED_PARSE_TIMEOUT": _number(float, 0.001),
     "MIN_PAGE_TEXT_CHARS": _number(int, 0),
     "PROGRESS_INTERVAL": _number(float, 0),
     "SCHEDULER_READY_LEAD": _number(float, 0),

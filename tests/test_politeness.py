@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newscrawler.simweb import demo_web, serve
+from newscrawler.simweb import broad_web, demo_web, serve
 from tests.support import run_crawl
 
 DELAY = 0.3
@@ -61,3 +61,18 @@ def test_robots_crawl_delay_larger_than_the_delay_wins(tmp_path):
     gaps = running.log.min_gap_by_host()
     assert gaps[running.address("alpha")] >= 0.8
     assert min(gaps.values()) >= DELAY
+
+
+def test_sites_waiting_out_their_delay_leave_their_places_to_new_sites(tmp_path):
+    """While robots.txt is fetched and a site's delay runs, its feed request stays queued
+    instead of holding one of CONCURRENT_REQUESTS: with 2 places and 6 new sites, every
+    site's robots.txt is fetched before the first site's delay after its own has run."""
+    web = broad_web(sites=6, articles_per_site=1, latency=(0.4, 0.4))
+    running, result = crawl(tmp_path, web, CONCURRENT_REQUESTS="2", DOWNLOAD_DELAY="4")
+    assert result.returncode == 0
+    assert running.expected_urls() <= set(result.by_url)
+    records = sorted(running.log.records(), key=lambda r: r.start)
+    first_other = next(i for i, r in enumerate(records) if r.path != "/robots.txt")
+    robots_first = {r.host for r in records[:first_other]}
+    assert robots_first == {running.address(site.name) for site in web.sites}, records[:8]
+    assert running.log.max_in_flight() <= 2

@@ -41,6 +41,7 @@ from newscrawler.simweb import (
     memory_web,
     seed_web,
     serve,
+    serve_in_process,
 )
 from newscrawler.simweb.model import loopback_address
 
@@ -572,3 +573,17 @@ def test_cli_serves_until_sigterm_and_writes_the_log(tmp_path: Path) -> None:
     assert proc.returncode == 0
     rows = [json.loads(line) for line in log.read_text().splitlines()]
     assert len(rows) == 1 and rows[0]["status"] == 200
+
+
+def test_web_served_by_a_child_process_answers_and_hands_over_its_log() -> None:
+    web = demo_web()
+    with serve_in_process(web) as running:
+        assert running.pid != os.getpid()
+        feed = running.feed_urls()[0]
+        status, _, body = get(feed)
+        assert status == 200 and feedparser.parse(io.BytesIO(body)).entries
+        assert running.wait_idle(5)
+        assert [(r.path, r.status) for r in running.log.records()] == [
+            (urlsplit(feed).path, 200)]
+    with pytest.raises(OSError):  # the child has stopped serving
+        get(feed, timeout=2)

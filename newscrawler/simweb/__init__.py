@@ -23,7 +23,7 @@ from newscrawler.simweb.scenarios import (
     memory_web,
     seed_web,
 )
-from newscrawler.simweb.server import RunningWeb, serve
+from newscrawler.simweb.server import RunningWeb, serve, serve_in_process
 
 __all__ = [
     "FAULT_KINDS",
@@ -49,4 +49,5 @@ __all__ = [
     "memory_web",
     "seed_web",
     "serve",
+    "serve_in_process",
 ]

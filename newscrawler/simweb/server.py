@@ -3,6 +3,10 @@
 One aiohttp server runs in a background thread with its own event loop; latency is an
 `asyncio.sleep`, so hundreds of sites with many slow requests in flight cost almost nothing.
 The site a request is for is the local address it arrived on, as for real name-based hosts.
+
+`serve` runs it in this process (tests change feeds while it runs); `serve_in_process` in a
+child process, for benchmarks: there the request log's times must not depend on what the
+benchmark's own threads hold (the GIL), or a request logged late looks like a short gap.
 """
 
 from __future__ import annotations
@@ -10,13 +14,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import itertools
+import multiprocessing
 import random
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from email.utils import formatdate, parsedate_to_datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
@@ -390,3 +396,75 @@ def serve(web_: NewsWeb, *, shutdown_timeout: float = 0.5) -> Iterator[RunningWe
     finally:
         server.stop()
         thread.join()
+
+
+class _ChildProcessWeb(RunningWeb):
+    """A web served by a child process: the request log arrives with ``wait_idle``."""
+
+    def __init__(self, server: _Server, connection: Connection, pid: int) -> None:
+        super().__init__(server)
+        self._connection = connection
+        self.log = RequestLog()
+        self.pid = pid  # of the serving process, for a benchmark's CPU accounting
+
+    def touch(self, feed: Feed) -> None:
+        raise NotImplementedError("feeds cannot change in a web served by another process")
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait until every request so far has finished, then copy the child's log here."""
+        self._connection.send(("log", timeout))
+        idle, records = self._connection.recv()
+        self.log.clear()
+        for record in records:
+            self.log.add(record)
+        return bool(idle)
+
+
+def _serve_child(server: _Server, connection: Connection) -> None:
+    thread = threading.Thread(target=server.run, name="simweb", daemon=True)
+    thread.start()
+    server.ready.wait()
+    if server.error is not None:
+        connection.send(("error", f"{type(server.error).__name__}: {server.error}"))
+        return
+    connection.send(("port", server.port))
+    try:
+        while True:
+            command, argument = connection.recv()
+            if command == "stop":
+                break
+            idle = server.log.wait_finished(argument)
+            connection.send((idle, server.log.records()))
+    except EOFError:  # the parent is gone
+        pass
+    finally:
+        server.stop()
+        thread.join()
+
+
+@contextmanager
+def serve_in_process(web_: NewsWeb, *, shutdown_timeout: float = 0.5
+                     ) -> Iterator[_ChildProcessWeb]:
+    """`serve`, in a forked child process; call ``wait_idle`` to get the request log."""
+    server = _Server(web_, shutdown_timeout)  # addresses are assigned here, for both sides
+    # fork: the child gets the web as built (a corpus web holds thousands of pages)
+    context = multiprocessing.get_context("fork")
+    ours, theirs = context.Pipe()
+    process = context.Process(target=_serve_child, args=(server, theirs), name="simweb",
+                              daemon=True)
+    process.start()
+    theirs.close()
+    try:
+        kind, value = ours.recv()
+        if kind == "error":
+            raise OSError(f"the simulated web did not start: {value}")
+        server.port = value
+        yield _ChildProcessWeb(server, ours, process.pid)
+    finally:
+        with suppress(OSError):
+            ours.send(("stop", None))
+        process.join(10)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        ours.close()

@@ -22,7 +22,7 @@ from newscrawler.extraction import PageFields
 from newscrawler.extraction_pool import ExtractionPool, ExtractionTimeout, default_workers
 from newscrawler.failures import describe_failure
 from newscrawler.feedlist import FeedList, FeedListError, FeedSource, load_feed_list
-from newscrawler.feeds import FeedEntry, discover_feed_links, parse_feed
+from newscrawler.feeds import FeedEntry, discover_feed_links
 from newscrawler.items import Article
 from newscrawler.politeness import prefetch_robots
 from newscrawler.rendering import article_meta, browser_retry, should_retry_in_browser
@@ -93,7 +93,8 @@ class FeedsSpider(scrapy.Spider):
         for problem in self.feed_list.problems:
             self.logger.warning("feed list: %s", problem)
         urls = [source.url for source in self.feed_list.sources]
-        self._robots_prefetch = prefetch_robots(self.crawler, urls)
+        if self.settings.getbool("ROBOTSTXT_PREFETCH"):
+            self._robots_prefetch = prefetch_robots(self.crawler, urls)
         for source in self.feed_list.sources:
             yield self.feed_request(source.url, FeedContext.of(source))
 
@@ -109,12 +110,19 @@ class FeedsSpider(scrapy.Spider):
             meta={FEED_META: url, "handle_httpstatus_list": [304]},
         )
 
-    def parse_feed(self, response: Response, context: FeedContext) -> Iterator[Request]:
+    async def parse_feed(self, response: Response, context: FeedContext
+                         ) -> AsyncIterator[Request]:
         feed_url = response.meta[FEED_META]
         if is_not_modified(response):
             self._send(news_signals.feed_not_modified, url=feed_url)
             return
-        parsed = parse_feed(response.body, response.url, _headers(response))
+        assert self.extractor is not None
+        try:
+            parsed = await self.extractor.parse_feed(response.body, response.url,
+                                                     _headers(response))
+        except ExtractionTimeout as exc:
+            self._send(news_signals.feed_failed, url=feed_url, reason=str(exc))
+            return
         if not parsed.ok and not context.discovered_from:
             discovered = discover_feed_links(response.body, response.url)
             if discovered:
@@ -220,7 +228,8 @@ class FeedsSpider(scrapy.Spider):
 
     def _spider_opened(self, spider: scrapy.Spider) -> None:
         workers = self.settings.getint("EXTRACT_WORKERS") or default_workers()
-        self.extractor = ExtractionPool(workers, self.settings.getfloat("EXTRACT_TIMEOUT"))
+        self.extractor = ExtractionPool(workers, self.settings.getfloat("EXTRACT_TIMEOUT"),
+                                        self.settings.getfloat("FEED_PARSE_TIMEOUT"))
 
     def _spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
         if self.extractor is not None:
