@@ -13,12 +13,12 @@ import asyncio
 import multiprocessing
 import os
 
-from pebble import ProcessPool
+from pebble import ProcessExpired, ProcessPool
 
 from newscrawler.extraction import PageFields, extract
 from newscrawler.feeds import ParsedFeed, parse_feed
 
-__all__ = ["ExtractionPool", "ExtractionTimeout", "default_workers"]
+__all__ = ["ExtractionFailed", "ExtractionPool", "ExtractionTimeout", "default_workers"]
 
 
 def _lower_priority() -> None:
@@ -37,7 +37,11 @@ def _warm_up() -> None:
                "http://warm-up.invalid/")
 
 
-class ExtractionTimeout(Exception):
+class ExtractionFailed(Exception):
+    """A page or feed could not be processed in a worker: the reason is the message."""
+
+
+class ExtractionTimeout(ExtractionFailed):
     """Extraction of one page took longer than the configured limit."""
 
 
@@ -77,6 +81,8 @@ class ExtractionPool:
             return await asyncio.wrap_future(future)
         except TimeoutError as exc:
             raise ExtractionTimeout(f"extraction took over {self.timeout:g} s") from exc
+        except ProcessExpired as exc:  # killed from outside (OOM killer): pebble replaces it
+            raise ExtractionFailed(f"the extraction worker died ({exc})") from exc
 
     async def parse_feed(self, body: bytes, url: str, headers: dict[str, str]) -> ParsedFeed:
         future = self._pool.schedule(parse_feed, args=(body, url, headers),
@@ -86,6 +92,8 @@ class ExtractionPool:
         except TimeoutError as exc:
             raise ExtractionTimeout(
                 f"parsing the feed took over {self.feed_timeout:g} s") from exc
+        except ProcessExpired as exc:
+            raise ExtractionFailed(f"the feed parsing worker died ({exc})") from exc
 
     def close(self) -> None:
         self._pool.stop()

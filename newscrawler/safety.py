@@ -91,10 +91,12 @@ class AddressSafetyMiddleware:
         from twisted.internet import reactor
 
         host = host.strip("[]")
-        literal = address_class(host) != "invalid"
-        if literal and ":" in host:
-            return host  # IPv6: Scrapy's resolver (gethostbyname) cannot take it
+        if address_class(host) != "invalid":
+            # An address needs no resolver; Scrapy's would take a trip through its thread pool
+            # (and cannot take IPv6). Odd spellings ("2130706433") are not literals here: the
+            # resolver turns them into the address the connection will use.
+            return host
         try:
             return await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[attr-defined]
         except (error.DNSLookupError, OSError):
-            return host if literal else None
+            return None

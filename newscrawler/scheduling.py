@@ -117,14 +117,17 @@ class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
         engine = self.crawler.engine
         assert engine is not None
         active = engine.downloader.active
-        outstanding = Counter(assign_site_slot(request).meta[SLOT] for request in active)
-        robots_active = {urlparse_cached(request).netloc for request in active
-                         if request.meta.get("dont_obey_robotstxt")}
+        outstanding: Counter[str] = Counter()
+        for request in active:
+            outstanding[assign_site_slot(request).meta[SLOT]] += 1
         not_yet_active = 0
-        for netloc, (key, _task) in self._robots_started.items():
-            if netloc not in robots_active:  # its task has not reached the downloader yet
-                outstanding[key] += 1
-                not_yet_active += 1
+        if self._robots_started:
+            robots_active = {urlparse_cached(request).netloc for request in active
+                             if request.meta.get("dont_obey_robotstxt")}
+            for netloc, (key, _task) in self._robots_started.items():
+                if netloc not in robots_active:  # its task has not reached the downloader yet
+                    outstanding[key] += 1
+                    not_yet_active += 1
         return outstanding, self.total_concurrency - len(active) - not_yet_active
 
     # robots.txt first
@@ -143,9 +146,8 @@ class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
         url = urlparse_cached(request)
         if url.scheme not in ("http", "https"):
             return None
-        if (url.netloc in robots._parsers or url.netloc in self._robots_started
-                or url.netloc in self._robots_tried):
-            return None
+        if url.netloc in self._robots_started or url.netloc in self._robots_tried:
+            return None  # (known to RobotsTxtMiddleware some other way: it answers at once)
         return url.netloc
 
     def _fetch_robots(self, netloc: str, key: str) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -55,11 +57,18 @@ def run_crawl(workdir: Path, *args: str, settings: dict[str, str] | None = None,
     command = [sys.executable, "-m", "scrapy", "crawl", "feeds", *args]
     for name, value in merged.items():
         command += ["-s", f"{name}={value}"]
-    completed = subprocess.run(command, cwd=workdir, env=crawl_env(), capture_output=True,
-                               text=True, timeout=timeout, check=False)
+    # its own process group: a crawl that overruns is killed with its extraction workers
+    process = subprocess.Popen(command, cwd=workdir, env=crawl_env(), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise
     path = workdir / output
-    return CrawlResult(completed.returncode, completed.stderr + completed.stdout,
-                       read_jsonl(path), path)
+    return CrawlResult(process.returncode, stderr + stdout, read_jsonl(path), path)
 
 
 def read_jsonl(path: Path) -> list[dict]:

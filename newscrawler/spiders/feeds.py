@@ -19,7 +19,7 @@ from newscrawler.articles import build_article
 from newscrawler.conditional import FEED_META, is_not_modified
 from newscrawler.errors import ConfigError
 from newscrawler.extraction import PageFields
-from newscrawler.extraction_pool import ExtractionPool, ExtractionTimeout, default_workers
+from newscrawler.extraction_pool import ExtractionFailed, ExtractionPool, default_workers
 from newscrawler.failures import describe_failure
 from newscrawler.feedlist import FeedList, FeedListError, FeedSource, load_feed_list
 from newscrawler.feeds import FeedEntry, discover_feed_links
@@ -120,7 +120,7 @@ class FeedsSpider(scrapy.Spider):
         try:
             parsed = await self.extractor.parse_feed(response.body, response.url,
                                                      _headers(response))
-        except ExtractionTimeout as exc:
+        except ExtractionFailed as exc:
             self._send(news_signals.feed_failed, url=feed_url, reason=str(exc))
             return
         if not parsed.ok and not context.discovered_from:
@@ -210,7 +210,7 @@ class FeedsSpider(scrapy.Spider):
         try:
             return await self.extractor.extract(response.body, response.url,
                                                 _header_charset(response)), None
-        except ExtractionTimeout as exc:
+        except ExtractionFailed as exc:
             return None, str(exc)
 
     def _article(self, entry: FeedEntry, page: PageFields | None, url: str, feed_url: str,
