@@ -28,6 +28,7 @@ from typing import Any
 
 import psutil
 
+REPO = Path(__file__).resolve().parents[1]
 POLL_SECONDS = 0.2
 MB = 1024 * 1024
 
@@ -96,6 +97,8 @@ def crawl_env() -> dict[str, str]:
     env = dict(os.environ)
     env["SCRAPY_SETTINGS_MODULE"] = "newscrawler.settings"
     env.pop("SCRAPY_PROJECT", None)
+    # the crawl may load benchmark extensions (bench/sendlog.py)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
     return env
 
 

@@ -105,7 +105,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench import bounds, harness, timeline  # noqa: E402
+from bench import bounds, harness, sendlog, timeline  # noqa: E402
 from newscrawler import settings as project_settings  # noqa: E402
 from newscrawler.simweb import (  # noqa: E402
     NewsWeb,
@@ -174,9 +174,13 @@ class Bench:
             self.say(f"{scenario}: crawling '{label}' ({len(expected)} articles expected)")
             load_before = os.getloadavg()[0]
             digest = source_digest()
-            run = harness.run_crawl(workdir, feeds, settings, label=label,
-                                    timeout=CRAWL_TIMEOUT, keep_urls=keep_urls,
-                                    server_pid=running.pid)
+            # the crawl's own record of when it sent each request (see bench/sendlog.py)
+            sent_log = self.work / f"{scenario}-{slug}-sent.jsonl"
+            extensions = {**project_settings.EXTENSIONS, "bench.sendlog.SendLog": 0}
+            run = harness.run_crawl(workdir, feeds, {
+                **settings, "BENCH_SEND_LOG": str(sent_log),
+                "EXTENSIONS": json.dumps(extensions)}, label=label, timeout=CRAWL_TIMEOUT,
+                keep_urls=keep_urls, server_pid=running.pid)
             running.wait_idle(10)
             records = running.log.records()
             log_path = self.out / f"requests-{scenario}-{slug}.jsonl"
@@ -193,7 +197,10 @@ class Bench:
             per_site=int(_setting(settings, "CONCURRENT_REQUESTS_PER_DOMAIN")),
             configured_gap=delay + margin if delay else 0.0, listed_by=_listed_by(web))
         written_expected = len(expected & set(run.urls)) if keep_urls else None
+        sent = sendlog.sent_gaps(sent_log)
         return {
+            "sent_min_gap": min(sent, default=None),
+            "sent_gaps_below_delay": sum(gap < delay for gap in sent),
             "label": label, "run": run, "reqs": reqs, "analysis": analysis,
             "expected": len(expected), "written_expected": written_expected,
             "log": str(log_path.relative_to(self.out)), "load_before": load_before,
@@ -206,7 +213,8 @@ class Bench:
         stats = run.stats
         return {
             "row": raw["label"],
-            "settings": {k: v for k, v in run.settings.items() if k != "JSONL_OUTPUT"},
+            "settings": {k: v for k, v in run.settings.items()
+                         if k not in ("JSONL_OUTPUT", "BENCH_SEND_LOG", "EXTENSIONS")},
             "returncode": run.returncode,
             "timed_out": run.timed_out,
             "wall_s": a.wall,
@@ -217,6 +225,9 @@ class Bench:
             "responses_429": a.rate_limited,
             "retried_requests": a.retried,
             "min_gap_s": a.min_gap,
+            # the same, as the crawl wrote the requests (the server may log one late)
+            "sent_min_gap_s": raw["sent_min_gap"],
+            "sent_gaps_below_delay": raw["sent_gaps_below_delay"],
             "politeness_bound_s": a.politeness_bound,
             "concurrency_bound_s": a.concurrency_bound,
             "chain_bound_s": a.chain_bound,
@@ -250,6 +261,9 @@ class Bench:
         if polite:
             line.polite = a.politeness_bound
             line.polite_ratio = a.wall / a.politeness_bound
+            if raw["sent_min_gap"] is not None:
+                line.notes += (f"; as sent: min gap {raw['sent_min_gap']:.3f} s, "
+                               f"{raw['sent_gaps_below_delay']} < {a.delay:g} s")
         if run.returncode != 0 or run.timed_out:
             line.notes = f"EXIT {run.returncode}{' TIMEOUT' if run.timed_out else ''}; " + notes
         return line

@@ -17,8 +17,8 @@ CONCURRENT_REQUESTS = 10              # requests in flight over the whole crawl
 CONCURRENT_REQUESTS_PER_DOMAIN = 1    # per site: slots are keyed by registrable domain
 DOWNLOAD_DELAY = 2.0                  # seconds between two requests to one site, at least
 DOWNLOAD_DELAY_JITTER = 0             # Scrapy's default ±50% would let the gap fall to 1 s
-POLITENESS_MARGIN = 0.1               # seconds added to every delay: a loaded reactor sends late
-POLITENESS_NEW_CONNECTION_MARGIN = 0.25  # seconds more after a site's first request (connect)
+POLITENESS_MARGIN = 0.1               # seconds added to every delay: arrivals shift a little
+POLITENESS_NEW_CONNECTION_MARGIN = 0.25  # a site's first request counts as sent this much later
 # The delay counts from when a request is handed to the download handler, not from when Scrapy
 # picked it (a busy reactor starts the download tenths of a second later): see the module.
 DOWNLOADER = "newscrawler.downloader.SendTimeDownloader"
