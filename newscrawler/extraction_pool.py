@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -28,6 +30,7 @@ def _lower_priority() -> None:
 
 
 WORKER_NICENESS = 10
+T = TypeVar("T")
 
 
 def _warm_up() -> None:
@@ -75,25 +78,22 @@ class ExtractionPool:
 
     async def extract(self, html: str | bytes, url: str, encoding: str | None = None
                       ) -> PageFields:
-        future = self._pool.schedule(extract, args=(html, url), kwargs={"encoding": encoding},
-                                     timeout=self.timeout)
-        try:
-            return await asyncio.wrap_future(future)
-        except TimeoutError as exc:
-            raise ExtractionTimeout(f"extraction took over {self.timeout:g} s") from exc
-        except ProcessExpired as exc:  # killed from outside (OOM killer): pebble replaces it
-            raise ExtractionFailed(f"the extraction worker died ({exc})") from exc
+        return await self._run(extract, (html, url), {"encoding": encoding}, self.timeout,
+                               "extraction", "the extraction worker")
 
     async def parse_feed(self, body: bytes, url: str, headers: dict[str, str]) -> ParsedFeed:
-        future = self._pool.schedule(parse_feed, args=(body, url, headers),
-                                     timeout=self.feed_timeout)
+        return await self._run(parse_feed, (body, url, headers), {}, self.feed_timeout,
+                               "parsing the feed", "the feed parsing worker")
+
+    async def _run(self, function: Callable[..., T], args: tuple[Any, ...],
+                   kwargs: dict[str, Any], timeout: float, work: str, worker: str) -> T:
+        future = self._pool.schedule(function, args=args, kwargs=kwargs, timeout=timeout)
         try:
             return await asyncio.wrap_future(future)
         except TimeoutError as exc:
-            raise ExtractionTimeout(
-                f"parsing the feed took over {self.feed_timeout:g} s") from exc
-        except ProcessExpired as exc:
-            raise ExtractionFailed(f"the feed parsing worker died ({exc})") from exc
+            raise ExtractionTimeout(f"{work} took over {timeout:g} s") from exc
+        except ProcessExpired as exc:  # killed from outside (OOM killer): pebble replaces it
+            raise ExtractionFailed(f"{worker} died ({exc})") from exc
 
     def close(self) -> None:
         self._pool.stop()

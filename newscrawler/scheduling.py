@@ -88,12 +88,12 @@ class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
             else:
                 soonest = min(soonest, wait - self.lead)
         for *_, key in sorted(ready):
-            netloc = self._robots_missing(key)
-            if netloc is None:
+            waiting_for_robots = self._needs_robots(key)
+            if waiting_for_robots is None:
                 return self._pop_from(key)
             if room <= 0:
                 return None  # the engine asks again when a download ends
-            self._fetch_robots(netloc, key)
+            self._fetch_robots(waiting_for_robots, key)
             room -= 1
         if soonest < float("inf"):
             self._wake_engine(soonest, now)
@@ -132,8 +132,8 @@ class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
 
     # robots.txt first
 
-    def _robots_missing(self, key: str) -> str | None:
-        """The host of the site's next request, if its robots.txt is still to be fetched."""
+    def _needs_robots(self, key: str) -> Request | None:
+        """The site's next request, if the robots.txt of its host is still to be fetched."""
         robots = self._robots_middleware()
         if robots is None:
             return None
@@ -148,13 +148,11 @@ class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
             return None
         if url.netloc in self._robots_started or url.netloc in self._robots_tried:
             return None  # (known to RobotsTxtMiddleware some other way: it answers at once)
-        return url.netloc
+        return request
 
-    def _fetch_robots(self, netloc: str, key: str) -> None:
-        request = self.pqueues[key].peek()
-        assert request is not None
+    def _fetch_robots(self, request: Request, key: str) -> None:
         task = asyncio.ensure_future(self._robots_for(request))
-        self._robots_started[netloc] = (key, task)
+        self._robots_started[urlparse_cached(request).netloc] = (key, task)
 
     async def _robots_for(self, request: Request) -> None:
         # robots.txt of a link is fetched only if the link itself may be: the robots.txt
@@ -163,9 +161,8 @@ class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
         try:
             if self._safety is not None and not await self._safety.may_fetch(request):
                 return  # handed out, the request is refused by the downloader, as ever
-            robots = self._robots_middleware()
-            assert robots is not None
-            await robots.robot_parser(request)  # keeps the parser, logs and counts failures
+            assert self._robots is not None  # found by _needs_robots
+            await self._robots.robot_parser(request)  # keeps the parser, counts failures
         except Exception:
             logger.exception("robots.txt for %s", request.url)
         finally:
