@@ -13,6 +13,10 @@ $(VENV)/.installed-base: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
+$(VENV)/.installed-demo: pyproject.toml $(VENV)/.installed-base
+	$(BIN)/python -m pip install --quiet -e '.[demo]'
+	touch $@
+
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-base
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
@@ -20,8 +24,8 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-base
 crawl: $(VENV)/.installed-base  ## crawl the default feed list (or ARGS='-a feeds=my.opml')
 	$(BIN)/scrapy crawl feeds $(ARGS)
 
-demo: $(VENV)/.installed-base  ## a complete crawl of the simulated news web, offline
-	$(BIN)/python -m newscrawler.demo
+demo: $(VENV)/.installed-demo  ## a complete crawl of the simulated news web, offline
+	$(BIN)/python -m simweb.demo
 
 system-deps:
 	scripts/install-system-deps.sh

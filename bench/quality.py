@@ -5,7 +5,7 @@
                             [--header-charset mixed|none] [--legacy-bytes] [--sites N]
 
 Default (end-to-end) mode: the corpus pages are served by the simulated news web
-(``newscrawler.simweb.corpus_web``: byte for byte, one RSS feed per site listing them with
+(``simweb.corpus_web``: byte for byte, one RSS feed per site listing them with
 link and title only -- no date, summary or content:encoded, so nothing of the ground truth can
 reach an item's text), the REAL crawl runs on its feed list (``python -m scrapy crawl feeds``
 in a subprocess, temporary STATE_DIR and output, DOWNLOAD_DELAY=0, 32 requests at once, 8 per
@@ -27,7 +27,7 @@ left claiming UTF-8. Results go to ``bench/results/quality.json``.
 
 ``--direct-only``: only the direct part (extract() and trafilatura on the stored pages, the
 option check against trafilatura's txt output, metadata figures). ``--options-grid`` prints
-the table of trafilatura option variants that chose ``newscrawler.extraction.DEFAULT_OPTIONS``
+the table of trafilatura option variants that chose ``newscrawler.extraction.page.DEFAULT_OPTIONS``
 (also ``bench/results/options-grid.json``). Scoring runs in a pool of 2 processes; ms/page is
 measured afterwards in ONE process. ``--items output/x.jsonl`` also scores an existing crawl's
 output, matched to the corpus by URL (:func:`score_items`).
@@ -61,14 +61,14 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.scoring import CorpusPage, Score, load_corpus, mean_scores, score, tokens  # noqa: E402
-from newscrawler.dates import to_utc_iso  # noqa: E402
-from newscrawler.extraction import (  # noqa: E402
+from newscrawler.extraction.page import (  # noqa: E402
     DEFAULT_OPTIONS,
     ExtractOptions,
     PageFields,
     extract,
     looks_script_rendered,
 )
+from newscrawler.utils.dates import to_utc_iso  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "zyte"
 RESULTS_DIR = REPO / "bench" / "results"
@@ -86,7 +86,7 @@ def _quiet_logs() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
-# --- what the HTML states in standard places (independent of newscrawler.extraction) --------
+# --- what the HTML states in standard places (independent of newscrawler.extraction.page) --------
 
 
 def page_reference(html: bytes | str) -> dict[str, Any]:
@@ -778,7 +778,7 @@ FEED_CONTENTS = ("one RSS 2.0 feed per site; each entry carries link, guid and t
 
 def true_charset(raw: bytes) -> str | None:
     """The charset the page's bytes are in, where that is known: UTF-8 if they are valid
-    UTF-8, else what the page's meta declares (independent of newscrawler.extraction)."""
+    UTF-8, else what the page's meta declares (independent of newscrawler.extraction.page)."""
     from w3lib.encoding import html_body_declared_encoding
 
     try:
@@ -848,8 +848,8 @@ def run_crawl(corpus_dir: Path, pages: list[CorpusPage], *, sites: int = 20,
     import subprocess
     import tempfile
 
-    from newscrawler.simweb import corpus_web, serve
-    from newscrawler.urls import canonical_url
+    from newscrawler.utils.urls import canonical_url
+    from simweb import corpus_web, serve
 
     web = corpus_web(corpus_dir, sites=sites)
     wanted = {page.id for page in pages}

@@ -4,7 +4,7 @@
     python bench/run.py [--scenarios seed,broad,cpu,memory] [--quick] [--corpus DIR]
                         [--out DIR] [--broad-sites N] [--cpu-pages N] [--memory-articles N]
 
-For every scenario the simulated web (``newscrawler.simweb``) is served on loopback addresses in
+For every scenario the simulated web (``simweb``) is served on loopback addresses in
 this process, and ``scrapy crawl feeds -a feeds=LIST -s ...`` runs as a subprocess exactly as a
 user runs it (``bench/harness.py``). Every figure is read from the SERVER's request log
 (start/end/site/path/status of each request) or from outside the crawl process, and every ratio
@@ -107,7 +107,7 @@ if str(REPO) not in sys.path:
 
 from bench import bounds, harness, sendlog, timeline  # noqa: E402
 from newscrawler import settings as project_settings  # noqa: E402
-from newscrawler.simweb import (  # noqa: E402
+from simweb import (  # noqa: E402
     NewsWeb,
     broad_web,
     corpus_web,
@@ -520,7 +520,7 @@ class Bench:
 
 def reference_pass(sample: list[tuple[bytes, str, float]]) -> dict[str, float]:
     """Time ``extract()`` on the sample in this process: the single-core reference."""
-    from newscrawler.extraction import extract
+    from newscrawler.extraction.page import extract
 
     extract(sample[0][0], sample[0][1])  # imports, caches, the language model: not timed
     wall = cpu = 0.0

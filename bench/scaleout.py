@@ -67,7 +67,7 @@ import redis  # noqa: E402
 
 from bench import bounds, harness  # noqa: E402
 from newscrawler import settings as project_settings  # noqa: E402
-from newscrawler.simweb import (  # noqa: E402
+from simweb import (  # noqa: E402
     Entry,
     Feed,
     LazyPages,
@@ -78,8 +78,8 @@ from newscrawler.simweb import (  # noqa: E402
     memory_web,
     serve,
 )
-from newscrawler.simweb.pagegen import article_stub  # noqa: E402
-from newscrawler.simweb.textgen import default_base_time  # noqa: E402
+from simweb.pagegen import article_stub  # noqa: E402
+from simweb.textgen import default_base_time  # noqa: E402
 
 SCENARIOS = ("cpu", "broad", "fair")
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "zyte"

@@ -21,7 +21,7 @@ POLITENESS_MARGIN = 0.1               # seconds added to every delay: arrivals s
 POLITENESS_NEW_CONNECTION_MARGIN = 0.25  # a site's first request counts as sent this much later
 # The delay counts from when a request is handed to the download handler, not from when Scrapy
 # picked it (a busy reactor starts the download tenths of a second later): see the module.
-DOWNLOADER = "newscrawler.downloader.SendTimeDownloader"
+DOWNLOADER = "newscrawler.politeness.downloader.SendTimeDownloader"
 RETRY_AFTER_MAX = 600.0               # seconds: longest Retry-After pause honoured
 CRAWL_DELAY_MAX = 120.0               # seconds: longest robots.txt Crawl-delay honoured
 BACKOFF_MAX_DELAY = 120.0             # seconds: a 429 without Retry-After doubles up to this
@@ -34,7 +34,7 @@ DOWNLOAD_SLOTS = {
 # Scrapy's DownloaderAwarePriorityQueue (its default since 2.14: the site with the fewest
 # requests in progress goes next), made to hand out a request only when its site can take it,
 # so requests never sit out a site's delay while holding one of CONCURRENT_REQUESTS.
-SCHEDULER_PRIORITY_QUEUE = "newscrawler.scheduling.PoliteSlotPriorityQueue"
+SCHEDULER_PRIORITY_QUEUE = "newscrawler.politeness.queue.PoliteSlotPriorityQueue"
 SCHEDULER_READY_LEAD = 0.1            # seconds before a site is ready that its request may go
 # That queue fetches each site's robots.txt before the site's first request. A scheduler without
 # it (the Redis frontier of the scale-out add-on, which turns this on) gets the robots.txt of the
@@ -53,34 +53,38 @@ RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 # Only http and https: a feed entry linking to file:///etc/passwd must not be read.
 DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
 # Article links may reach loopback/private/link-local addresses only when the feed that lists
-# them is on the same kind of network (see newscrawler/addresses.py); True lifts the rule.
+# them is on the same kind of network (see newscrawler/safety/addresses.py); True lifts the rule.
 ALLOW_PRIVATE_ADDRESSES = False
 
 SPIDER_MIDDLEWARES = {
-    "newscrawler.politeness.SiteSlotSpiderMiddleware": 50,
+    "newscrawler.politeness.slots.SiteSlotSpiderMiddleware": 50,
 }
 DOWNLOADER_MIDDLEWARES = {
-    "newscrawler.safety.AddressSafetyMiddleware": 60,     # before robots.txt is even fetched
-    "newscrawler.conditional.ConditionalFeedMiddleware": 580,
+    "newscrawler.safety.middleware.AddressSafetyMiddleware": 60,  # before robots.txt is fetched
+    "newscrawler.state.conditional.ConditionalFeedMiddleware": 580,
     # process_response runs from high to low: at 570 it sees a 429 before RetryMiddleware (550)
-    "newscrawler.politeness.SitePolitenessMiddleware": 570,
+    "newscrawler.politeness.slots.SitePolitenessMiddleware": 570,
 }
 ITEM_PIPELINES = {
-    "newscrawler.pipelines.CleanPipeline": 100,
-    "newscrawler.pipelines.ValidatePipeline": 200,
-    "newscrawler.pipelines.DedupePipeline": 300,
-    "newscrawler.pipelines.JsonLinesWriter": 900,
+    "newscrawler.output.pipelines.CleanPipeline": 100,
+    "newscrawler.output.pipelines.ValidatePipeline": 200,
+    "newscrawler.output.pipelines.DedupePipeline": 300,
+    "newscrawler.output.pipelines.JsonLinesWriter": 900,
 }
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,   # replaced by the progress line
     "scrapy.extensions.telnet.TelnetConsole": None,  # no listening ports nobody asked for
     "scrapy.extensions.remote_control.RemoteControl": None,
-    "newscrawler.summary.RunSummary": 500,
+    "newscrawler.state.extension.CrawlState": 0,       # the store, for every component
+    "newscrawler.report.summary.RunSummary": 500,
 }
 
 # --- Output and state ------------------------------------------------------------------------
-# What earlier runs wrote and the feeds' ETag/Last-Modified: an SQLite file in this directory.
+# What earlier runs wrote and the feeds' ETag/Last-Modified. The store is a class (the Redis one
+# when scaled out: the add-on sets it); the SQLite store keeps one file in STATE_DIR.
+STATE_STORE = "newscrawler.state.sqlite.SQLiteState"
 STATE_DIR = ".newscrawler"
+RECRAWL = False                       # True (or -a recrawl=1): ignore what earlier runs wrote
 # Path template: %(name)s spider, %(time)s UTC start time, %(host)s and %(pid)s of the worker,
 # %(job)s the Scrapyd job id (the time when not run by Scrapyd).
 JSONL_OUTPUT = "output/%(name)s-%(time)s.jsonl"
@@ -94,7 +98,7 @@ FEED_PARSE_TIMEOUT = 60.0             # seconds one feed may take to parse (a bi
 MIN_PAGE_TEXT_CHARS = 200             # shorter page text is a teaser: use the feed's text
 
 # --- JavaScript rendering (scrapy-playwright) ------------------------------------------------
-# See docs/rendering.md and newscrawler/rendering.py. The handler drives the browser only for
+# See docs/rendering.md and newscrawler/rendering/. The handler drives the browser only for
 # requests with meta "playwright" (articles of render=js feeds, RENDER_JS_DOMAINS, fallbacks);
 # feeds, robots.txt and other pages go through it to Scrapy's HTTP/1.1 handler. Lazy launch,
 # verified: scrapy-playwright 0.0.48 launches Chromium only from _create_browser_context, i.e.
@@ -107,8 +111,8 @@ import importlib.util  # noqa: E402  (kept inside this section)
 if importlib.util.find_spec("scrapy_playwright"):  # optional: pip install newscrawler[js]
     DOWNLOAD_HANDLERS = {
         **DOWNLOAD_HANDLERS,  # file/s3/ftp/data stay off
-        "http": "newscrawler.rendering.BrowserDownloadHandler",
-        "https": "newscrawler.rendering.BrowserDownloadHandler",
+        "http": "newscrawler.rendering.handler.BrowserDownloadHandler",
+        "https": "newscrawler.rendering.handler.BrowserDownloadHandler",
     }
 RENDER_JS_DOMAINS: list[str] = []     # registrable domains whose articles are always rendered
 RENDER_JS_FALLBACK = False            # render again a static page that looks like a script app
@@ -133,13 +137,14 @@ PLAYWRIGHT_CONTEXTS: dict[str, dict] = {}  # no startup context: it would launch
 PLAYWRIGHT_MAX_CONTEXTS = 1           # browser contexts per handler (one handler per scheme)
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2  # pages open at once in a context: rendered pages in flight
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000  # milliseconds, as DOWNLOAD_TIMEOUT for pages
-PLAYWRIGHT_ABORT_REQUEST = "newscrawler.rendering.abort_request"  # images, fonts, trackers...
+# images, fonts, trackers...
+PLAYWRIGHT_ABORT_REQUEST = "newscrawler.rendering.browser.abort_request"
 
 # --- Scaling out (Redis) ---------------------------------------------------------------------
 # Any number of `scrapy crawl feeds` processes on one Redis share the frontier, the state and the
-# per-site delays (docs/scaling.md). The add-on (newscrawler/scaleout.py) does nothing until
+# per-site delays (docs/scaling.md). The add-on (newscrawler/scaleout/addon.py) does nothing until
 # REDIS_URL is set; then it installs scrapy-redis' scheduler and dupefilter and their helpers.
-ADDONS = {"newscrawler.scaleout.ScaleOut": 0}
+ADDONS = {"newscrawler.scaleout.addon.ScaleOut": 0}
 REDIS_URL = None                      # e.g. redis://host:6379/0: turns scaling out on
 CRAWL_ID = None                       # workers with one id share one crawl; default: UTC hour
 REDIS_KEY_PREFIX = "newscrawler"      # first part of every Redis key the crawler writes

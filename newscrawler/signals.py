@@ -3,6 +3,7 @@
 Handlers get ``url`` (the feed URL) and, for failures, ``reason`` (one human line).
 """
 
+feeds_listed = object()      # count (int): sources in the feed list, sent as the run starts
 feed_fetched = object()      # url, entries (int), warning (str | None)
 feed_failed = object()       # url, reason
 feed_not_modified = object()  # url: the feed answered 304

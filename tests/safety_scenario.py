@@ -15,7 +15,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newscrawler.simweb import Entry, Feed, NewsWeb, Site, make_article, serve
+from simweb import Entry, Feed, NewsWeb, Site, make_article, serve
 from tests.support import run_crawl
 
 HOSTILE = (

@@ -2,9 +2,9 @@
 
 import pytest
 
-from newscrawler.articles import build_article
-from newscrawler.extraction import PageFields
-from newscrawler.feeds import FeedEntry
+from newscrawler.extraction.merge import build_article
+from newscrawler.extraction.page import PageFields
+from newscrawler.sources.feed import FeedEntry
 
 LONG_PAGE_TEXT = "\n\n".join(["The page has the whole story, paragraph after paragraph."] * 8)
 

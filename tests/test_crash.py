@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from newscrawler.simweb import memory_web, serve
+from simweb import memory_web, serve
 from tests.support import count_lines, run_crawl, start_crawl
 
 OUTPUT = "output/%(name)s-%(time)s.jsonl"

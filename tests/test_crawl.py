@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from newscrawler.simweb import demo_web, serve
+from simweb import demo_web, serve
 from tests.support import run_crawl
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "article.schema.json").read_text())

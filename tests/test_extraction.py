@@ -1,4 +1,4 @@
-"""newscrawler.extraction on pages these tests generate themselves (no shared corpus needed)."""
+"""Extraction on pages these tests generate themselves (no shared corpus needed)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from newscrawler.extraction import EMPTY, PageFields, extract, looks_script_rendered
+from newscrawler.extraction.page import EMPTY, PageFields, extract, looks_script_rendered
 
 URL = "https://news.example.com/2024/03/05/city-expands-tram-network"
 
@@ -328,7 +328,7 @@ def test_charset_from_the_http_header_is_used_for_non_utf8_bytes_without_meta():
 def test_short_precision_result_falls_back_to_the_balanced_text(monkeypatch):
     from trafilatura.settings import Document
 
-    import newscrawler.extraction as extraction
+    import newscrawler.extraction.page as extraction
 
     long_text = "\n".join(BODY * 3)
     calls = []

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from newscrawler.simweb import fault_web, serve
+from simweb import fault_web, serve
 from tests.support import run_crawl
 
 FEED_REASONS = {

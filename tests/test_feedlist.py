@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import newscrawler
-from newscrawler.feedlist import (
+from newscrawler.sources.feedlist import (
     MAX_FEED_LIST_BYTES,
     FeedList,
     FeedListError,
@@ -533,7 +533,7 @@ def test_default_list_loads_from_a_zipped_package(tmp_path: Path) -> None:
             if file.is_file() and "__pycache__" not in file.parts:
                 egg.write(file, Path("newscrawler", file.relative_to(package)).as_posix())
     script = (
-        "import newscrawler.feedlist as f; "
+        "import newscrawler.sources.feedlist as f; "
         "assert '.egg' in f.__file__, f.__file__; "
         "print(len(f.load_feed_list(None).sources))"
     )

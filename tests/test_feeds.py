@@ -2,7 +2,7 @@
 
 import pytest
 
-from newscrawler.feeds import discover_feed_links, parse_feed
+from newscrawler.sources.feed import discover_feed_links, parse_feed
 
 RSS2 = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"

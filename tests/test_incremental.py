@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from newscrawler.simweb import Entry, demo_web, serve
+from simweb import Entry, demo_web, serve
 from tests.support import run_crawl
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newscrawler.simweb import broad_web, demo_web, serve
+from simweb import broad_web, demo_web, serve
 from tests.support import run_crawl
 
 DELAY = 0.3

@@ -3,8 +3,7 @@ from datetime import UTC, datetime
 import pytest
 from scrapy.http import Response
 
-from newscrawler.politeness import backed_off, recovered
-from newscrawler.ratelimit import is_rate_limited, parse_retry_after
+from newscrawler.politeness.rules import backed_off, is_rate_limited, parse_retry_after, recovered
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -23,22 +23,19 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 
+from newscrawler import keys
 from newscrawler import settings as project_settings
-from newscrawler.feeds import FeedEntry
-from newscrawler.rendering import (
-    FALLBACK_META,
-    RENDER_META,
-    abort_request,
+from newscrawler.rendering.browser import abort_request, should_abort, wait_for_text
+from newscrawler.rendering.routing import (
     article_meta,
     browser_meta,
     browser_retry,
-    should_abort,
     should_retry_in_browser,
-    wait_for_text,
     wants_browser,
 )
-from newscrawler.simweb import Site, demo_web, make_article, serve
-from newscrawler.simweb.render import js_shell_html
+from newscrawler.sources.feed import FeedEntry
+from simweb import Site, demo_web, make_article, serve
+from simweb.render import js_shell_html
 from tests.support import FAST_SETTINGS, run_crawl
 
 DELAY = float(FAST_SETTINGS["DOWNLOAD_DELAY"])
@@ -289,8 +286,8 @@ def test_wants_browser(url, render, domains, expected):
 
 def test_article_meta_adds_the_browser_only_when_wanted():
     settings = settings_with(RENDER_JS_DOMAINS=["example.com"])
-    assert article_meta("https://example.org/a", None, settings) == {RENDER_META: None}
-    assert article_meta("https://example.com/a", "static", settings) == {RENDER_META: "static"}
+    assert article_meta("https://example.org/a", None, settings) == {keys.RENDER: None}
+    assert article_meta("https://example.com/a", "static", settings) == {keys.RENDER: "static"}
     meta = article_meta("https://example.com/a", None, settings)
     assert meta["playwright"] is True and meta["playwright_include_page"] is False
     methods = browser_meta(settings)["playwright_page_methods"]
@@ -313,8 +310,8 @@ BRIEF = (b"<html><body><article><h1>Storm warning</h1><p>Heavy rain is expected 
         (True, {}, SHELL, "Loading", True),
         (False, {}, SHELL, None, False),                      # the setting is off
         (True, {"playwright": True}, SHELL, None, False),     # came from the browser already
-        (True, {FALLBACK_META: True}, SHELL, None, False),    # the one retry was made
-        (True, {RENDER_META: "static"}, SHELL, None, False),  # the feed list said no browser
+        (True, {keys.RENDER_FALLBACK: True}, SHELL, None, False),    # the one retry was made
+        (True, {keys.RENDER: "static"}, SHELL, None, False),  # the feed list said no browser
         (True, {}, SHELL, "x" * 200, False),                  # enough text
         (True, {}, BRIEF, "Heavy rain is expected tonight.", False),  # server-rendered brief
     ],
@@ -333,7 +330,7 @@ def test_browser_retry_keeps_callback_and_cb_kwargs_and_cannot_loop():
     cb_kwargs = {"entry": entry, "feed_url": "http://127.0.0.5/aggregator.xml", "category": "x"}
     original = Request(SHELL_URL, callback=callback, errback=callback, priority=3,
                        cb_kwargs=cb_kwargs,
-                       meta={RENDER_META: None, "listed_by": "http://127.0.0.5/agg.xml",
+                       meta={keys.RENDER: None, "listed_by": "http://127.0.0.5/agg.xml",
                              "download_slot": "127.0.0.6", "retry_times": 2,
                              "download_latency": 0.2})
     settings = settings_with(RENDER_JS_FALLBACK=True)
@@ -341,7 +338,7 @@ def test_browser_retry_keeps_callback_and_cb_kwargs_and_cannot_loop():
     assert (retry.url, retry.callback, retry.errback, retry.priority) == (
         original.url, callback, callback, 3)
     assert retry.cb_kwargs == cb_kwargs and retry.cb_kwargs is not original.cb_kwargs
-    assert retry.dont_filter and retry.meta["playwright"] and retry.meta[FALLBACK_META]
+    assert retry.dont_filter and retry.meta["playwright"] and retry.meta[keys.RENDER_FALLBACK]
     assert retry.meta["listed_by"] == "http://127.0.0.5/agg.xml"  # the address rule still applies
     assert "retry_times" not in retry.meta and "download_latency" not in retry.meta
     # what the browser brings back is never sent to the browser again

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from newscrawler.addresses import address_class, may_follow
+from newscrawler.safety.addresses import address_class, may_follow
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -23,9 +23,11 @@ import redis
 from scrapy import Request, Spider
 from scrapy.settings import Settings
 
-from newscrawler import scaleout
-from newscrawler.cluster import SharedPoliteness, SiteFairQueue
-from newscrawler.simweb import memory_web, serve
+from newscrawler.scaleout.addon import WORKER_OUTPUT as DEFAULT_WORKER_OUTPUT
+from newscrawler.scaleout.addon import ScaleOut
+from newscrawler.scaleout.cluster import SharedPoliteness, SiteFairQueue
+from newscrawler.scaleout.keys import default_crawl_id
+from simweb import memory_web, serve
 from tests.support import run_crawl, start_crawl
 
 WORKER_OUTPUT = "output/%(name)s-%(host)s-%(pid)s-%(time)s.jsonl"
@@ -133,8 +135,8 @@ def test_addon_changes_nothing_without_redis_url():
     before = {name: settings.get(name) for name in (
         "SCHEDULER", "DUPEFILTER_CLASS", "JSONL_OUTPUT", "CRAWL_ID")}
     mws = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
-    scaleout.ScaleOut.update_pre_crawler_settings(settings)
-    scaleout.ScaleOut().update_settings(settings)
+    ScaleOut.update_pre_crawler_settings(settings)
+    ScaleOut().update_settings(settings)
     assert {name: settings.get(name) for name in before} == before
     assert dict(settings.getdict("DOWNLOADER_MIDDLEWARES")) == mws
 
@@ -142,22 +144,22 @@ def test_addon_changes_nothing_without_redis_url():
 def test_addon_configures_scrapy_redis_for_several_workers():
     settings = project_settings(REDIS_URL="redis://localhost:6379/0",
                                 SCHEDULER_PERSIST="False")
-    scaleout.ScaleOut.update_pre_crawler_settings(settings)
-    scaleout.ScaleOut().update_settings(settings)
-    crawl = scaleout.default_crawl_id()
+    ScaleOut.update_pre_crawler_settings(settings)
+    ScaleOut().update_settings(settings)
+    crawl = default_crawl_id()
     assert settings.get("CRAWL_ID") == crawl  # fixed once, before anything reads it
-    assert settings.get("SCHEDULER") == "newscrawler.cluster.ClusterScheduler"
+    assert settings.get("SCHEDULER") == "newscrawler.scaleout.cluster.ClusterScheduler"
     assert settings.get("DUPEFILTER_CLASS") == "scrapy_redis.dupefilter.RFPDupeFilter"
     assert settings.get("SCHEDULER_QUEUE_KEY") == f"newscrawler:crawl:{crawl}"
     assert settings.get("SCHEDULER_DUPEFILTER_KEY") == f"newscrawler:crawl:{crawl}:dupefilter"
     assert settings.getbool("SCHEDULER_PERSIST") is True  # even against -s: else data loss
-    assert settings.get("JSONL_OUTPUT") == scaleout.WORKER_OUTPUT  # one file per worker
+    assert settings.get("JSONL_OUTPUT") == DEFAULT_WORKER_OUTPUT  # one file per worker
     names = [getattr(k, "__name__", k) for k in settings.getdict("DOWNLOADER_MIDDLEWARES")]
     assert "ClusterPolitenessMiddleware" in names
-    assert "newscrawler.politeness.SitePolitenessMiddleware" not in names
+    assert "newscrawler.politeness.slots.SitePolitenessMiddleware" not in names
     # the user's own output template wins
     chosen = project_settings(REDIS_URL="redis://localhost/0", JSONL_OUTPUT="x-%(pid)s.jsonl")
-    scaleout.ScaleOut().update_settings(chosen)
+    ScaleOut().update_settings(chosen)
     assert chosen.get("JSONL_OUTPUT") == "x-%(pid)s.jsonl"
 
 

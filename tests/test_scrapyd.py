@@ -28,7 +28,7 @@ from urllib.request import urlopen
 
 import pytest
 
-from newscrawler.simweb import demo_web, serve
+from simweb import demo_web, serve
 from tests.support import read_jsonl
 
 pytest.importorskip("scrapyd")
@@ -302,7 +302,7 @@ def test_egg_carries_the_settings_entry_point_and_the_default_feed_list(tmp_path
     hidden = run([sys.executable, "-c", "import newscrawler"], tmp_path, env)
     assert "ModuleNotFoundError" in hidden.stderr, "the editable install is not hidden"
     code = ("import sys; sys.path.append(sys.argv[1]); import newscrawler;"
-            "from newscrawler.feedlist import load_feed_list;"
+            "from newscrawler.sources.feedlist import load_feed_list;"
             "print(newscrawler.__file__); print(len(load_feed_list(None).sources))")
     loaded = run([sys.executable, "-c", code, str(egg)], tmp_path, env)
     assert loaded.returncode == 0, loaded.stderr

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import feedparser
 import pytest
 
-from newscrawler.simweb import (
+from simweb import (
     FAULT_KINDS,
     Entry,
     Feed,
@@ -43,7 +43,7 @@ from newscrawler.simweb import (
     serve,
     serve_in_process,
 )
-from newscrawler.simweb.model import loopback_address
+from simweb.model import loopback_address
 
 Response = tuple[int, Message, bytes]
 BASE = datetime(2025, 3, 1, 12, tzinfo=UTC)
@@ -547,7 +547,7 @@ def test_js_and_static_page_objects() -> None:
 
 
 def test_cli_rejects_bad_arguments() -> None:
-    result = subprocess.run([sys.executable, "-m", "newscrawler.simweb", "serve",
+    result = subprocess.run([sys.executable, "-m", "simweb", "serve",
                              "--scenario", "nope"], capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert len(result.stderr.strip().splitlines()) == 1 and "nope" in result.stderr
@@ -556,7 +556,7 @@ def test_cli_rejects_bad_arguments() -> None:
 def test_cli_serves_until_sigterm_and_writes_the_log(tmp_path: Path) -> None:
     feeds, log = tmp_path / "feeds.txt", tmp_path / "log.jsonl"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "newscrawler.simweb", "serve", "--scenario", "demo",
+        [sys.executable, "-m", "simweb", "serve", "--scenario", "demo",
          "--feeds-out", str(feeds), "--log", str(log)],
         stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:

@@ -2,8 +2,8 @@ import time
 
 import pytest
 
-from newscrawler.dates import to_utc_iso
-from newscrawler.text import html_to_text, normalize_line, normalize_text
+from newscrawler.utils.dates import to_utc_iso
+from newscrawler.utils.text import html_to_text, normalize_line, normalize_text
 
 
 @pytest.mark.parametrize(

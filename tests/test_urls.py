@@ -1,6 +1,6 @@
 import pytest
 
-from newscrawler.urls import canonical_url, is_fetchable_url, site_key
+from newscrawler.utils.urls import canonical_url, is_fetchable_url, site_key
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
+from newscrawler import keys
 from newscrawler.errors import ConfigError
 from newscrawler.settings_check import check_settings
 
@@ -52,7 +53,7 @@ class Command(ScrapyCrawlCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = EXIT_RUN_FAILED
             return
-        failure = crawler.stats.get_value("newscrawler/run_failed") if crawler.stats else None
+        failure = crawler.stats.get_value(keys.RUN_FAILED) if crawler.stats else None
         if failure:
             report_error(failure, self.settings)
             self.exitcode = EXIT_RUN_FAILED

@@ -14,21 +14,23 @@ from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
+from newscrawler import keys
 from newscrawler import signals as news_signals
-from newscrawler.articles import build_article
-from newscrawler.conditional import FEED_META, is_not_modified
 from newscrawler.errors import ConfigError
-from newscrawler.extraction import PageFields
-from newscrawler.extraction_pool import ExtractionFailed, ExtractionPool, default_workers
-from newscrawler.failures import describe_failure
-from newscrawler.feedlist import FeedList, FeedListError, FeedSource, load_feed_list
-from newscrawler.feeds import FeedEntry, discover_feed_links
+from newscrawler.extraction.merge import build_article
+from newscrawler.extraction.page import PageFields
+from newscrawler.extraction.pool import ExtractionFailed, ExtractionPool, default_workers
 from newscrawler.items import Article
-from newscrawler.politeness import prefetch_robots
-from newscrawler.rendering import article_meta, browser_retry, should_retry_in_browser
-from newscrawler.safety import LISTED_BY, BlockedAddress
-from newscrawler.state import StateStore, article_keys, open_state
-from newscrawler.urls import canonical_url
+from newscrawler.politeness.robots import prefetch_robots
+from newscrawler.rendering.routing import article_meta, browser_retry, should_retry_in_browser
+from newscrawler.report.failures import describe_failure
+from newscrawler.safety.middleware import BlockedAddress
+from newscrawler.sources.feed import FeedEntry, discover_feed_links
+from newscrawler.sources.feedlist import FeedList, FeedListError, FeedSource, load_feed_list
+from newscrawler.state.conditional import is_not_modified
+from newscrawler.state.extension import CrawlState
+from newscrawler.state.store import article_keys, open_store
+from newscrawler.utils.urls import canonical_url
 
 # Within a site, feeds go before articles: every site's chain of requests starts at once.
 FEED_PRIORITY = 10
@@ -55,14 +57,11 @@ class FeedContext:
 class FeedsSpider(scrapy.Spider):
     name = "feeds"
 
-    def __init__(self, feeds: str | None = None, recrawl: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, feeds: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.feed_list: FeedList = self.load_feeds(feeds)
-        # recrawl=1: ignore what earlier runs wrote and what their feeds' validators say
-        self.recrawl = _is_true(recrawl)
         self.extractor: ExtractionPool | None = None
-        self.crawl_state: StateStore  # not "state": Scrapy's JOBDIR owns spider.state
+        self.crawl_state: CrawlState | None = None  # not "state": JOBDIR owns spider.state
         self._robots_prefetch: list[Any] = []  # keeps the prefetch tasks alive
 
     @staticmethod
@@ -76,18 +75,21 @@ class FeedsSpider(scrapy.Spider):
     def validate_arguments(cls, settings: BaseSettings, arguments: dict[str, Any]) -> None:
         """Called by the crawl command before the reactor starts: fail fast, one line."""
         cls.load_feeds(arguments.get("feeds"))
-        open_state(settings).close()
+        open_store(settings).close()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> FeedsSpider:
+        # -a recrawl=1 is the RECRAWL setting for this run (settings freeze after the spider)
+        if (recrawl := kwargs.pop("recrawl", None)) is not None:
+            crawler.settings.set("RECRAWL", _is_true(recrawl), priority="spider")
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.crawl_state = open_state(crawler.settings)
         crawler.signals.connect(spider._spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._spider_closed, signal=signals.spider_closed)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
         assert self.extractor is not None
+        self._send(news_signals.feeds_listed, count=len(self.feed_list.sources))
         self.logger.info("starting %d extraction workers", self.extractor.workers)
         await self.extractor.warm_up()
         for problem in self.feed_list.problems:
@@ -107,12 +109,12 @@ class FeedsSpider(scrapy.Spider):
             errback=self.feed_error,
             priority=FEED_PRIORITY,
             cb_kwargs={"context": context},
-            meta={FEED_META: url, "handle_httpstatus_list": [304]},
+            meta={keys.FEED_URL: url, keys.HANDLE_HTTPSTATUS_LIST: [304]},
         )
 
     async def parse_feed(self, response: Response, context: FeedContext
                          ) -> AsyncIterator[Request]:
-        feed_url = response.meta[FEED_META]
+        feed_url = response.meta[keys.FEED_URL]
         if is_not_modified(response):
             self._send(news_signals.feed_not_modified, url=feed_url)
             return
@@ -138,19 +140,19 @@ class FeedsSpider(scrapy.Spider):
                    warning=parsed.warning)
         for entry in parsed.entries:
             if self._already_written(entry, response.url):
-                self.crawler.stats.inc_value("newscrawler/articles_skipped_seen")
+                self.crawler.stats.inc_value(keys.ARTICLES_SKIPPED_SEEN)
                 continue
             yield self.article_request(entry, response.url, context)
 
     def _already_written(self, entry: FeedEntry, feed_url: str) -> bool:
-        if self.recrawl:
+        if self.crawl_state is None:
             return False
-        keys = article_keys(canonical_url(entry.link), canonical_url(feed_url), entry.entry_id)
-        return self.crawl_state.is_written(keys)
+        return self.crawl_state.is_written(
+            article_keys(canonical_url(entry.link), canonical_url(feed_url), entry.entry_id))
 
     def feed_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        self._send(news_signals.feed_failed, url=request.meta[FEED_META],
+        self._send(news_signals.feed_failed, url=request.meta[keys.FEED_URL],
                    reason=describe_failure(failure))
 
     # articles
@@ -164,7 +166,7 @@ class FeedsSpider(scrapy.Spider):
             priority=ARTICLE_PRIORITY,
             cb_kwargs={"entry": entry, "feed_url": feed_url, "category": context.category},
             # the browser's meta when the feed list or RENDER_JS_DOMAINS ask for it
-            meta={LISTED_BY: feed_url, **article_meta(url, context.render, self.settings)},
+            meta={keys.LISTED_BY: feed_url, **article_meta(url, context.render, self.settings)},
         )
 
     async def parse_article(
@@ -174,7 +176,7 @@ class FeedsSpider(scrapy.Spider):
         if page is not None and should_retry_in_browser(response, page.text, self.settings):
             # RENDER_JS_FALLBACK: a script app's shell; the browser's page replaces this one
             self.logger.info("rendering %s in the browser: the page is a script app", response.url)
-            self.crawler.stats.inc_value("newscrawler/render_fallback")
+            self.crawler.stats.inc_value(keys.RENDER_FALLBACKS)
             yield browser_retry(response.request, self.settings)
             return
         article = self._article(entry, page, response.url, feed_url, category)
@@ -227,6 +229,7 @@ class FeedsSpider(scrapy.Spider):
         self.crawler.signals.send_catch_log(signal, spider=self, **kwargs)
 
     def _spider_opened(self, spider: scrapy.Spider) -> None:
+        self.crawl_state = CrawlState.of(self.crawler)
         workers = self.settings.getint("EXTRACT_WORKERS") or default_workers()
         self.extractor = ExtractionPool(workers, self.settings.getfloat("EXTRACT_TIMEOUT"),
                                         self.settings.getfloat("FEED_PARSE_TIMEOUT"))
@@ -234,11 +237,6 @@ class FeedsSpider(scrapy.Spider):
     def _spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
         if self.extractor is not None:
             self.extractor.close()
-        if reason == "finished":
-            # Only a clean finish may store validators: see newscrawler.state.
-            self.crawler.stats.set_value("newscrawler/feed_validators_stored",
-                                         self.crawl_state.commit_validators())
-        self.crawl_state.close()
 
 
 def _is_true(value: str | None) -> bool:

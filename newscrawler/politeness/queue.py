@@ -1,0 +1,203 @@
+"""Scheduling for politeness: a request leaves the queue only when its site can take it.
+
+Scrapy's ``DownloaderAwarePriorityQueue`` hands out the next request of the site with the
+fewest downloads in progress, but it does so as soon as the engine has room, and a request
+then waits *inside* the downloader for its site's delay (or for robots.txt) while it counts
+against ``CONCURRENT_REQUESTS``. With a 2 s delay, ten requests parked behind three busy
+sites leave every other site idle. This queue keeps them in the scheduler instead:
+
+* a site with a request in progress (or a robots.txt download) gets no second one, unless its
+  slot allows more than one at a time;
+* a site whose delay runs for more than ``SCHEDULER_READY_LEAD`` seconds gets none yet, and the
+  engine is woken when the first such site becomes ready;
+* a site whose robots.txt is not known yet gets its robots.txt fetched first, through Scrapy's
+  RobotsTxtMiddleware, and its request stays queued until the site's delay after that has
+  run. Handed out at once, the request would hold one of ``CONCURRENT_REQUESTS`` for the
+  robots.txt download plus the whole delay, doing nothing (half the places, with 2 s delays
+  and 1 s responses, while a broad crawl starts);
+* among ready sites, feeds go first (a site whose feed is unread may have the longest chain),
+  then the site with the most queued requests: the longest chain bounds the crawl, so it
+  must never wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from contextlib import suppress
+from pathlib import Path
+from time import monotonic
+from typing import TYPE_CHECKING, Any
+
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.pqueues import DownloaderAwarePriorityQueue
+from scrapy.utils.asyncio import call_later
+from scrapy.utils.httpobj import urlparse_cached
+
+from newscrawler import keys
+from newscrawler._compat import path_safe, wake_engine
+from newscrawler.politeness.slots import SLOT, assign_site_slot
+from newscrawler.safety.middleware import AddressSafetyMiddleware
+
+if TYPE_CHECKING:
+    from scrapy import Request
+
+__all__ = ["PoliteSlotPriorityQueue"]
+
+logger = logging.getLogger(__name__)
+
+
+class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        settings = self.crawler.settings
+        self.lead = settings.getfloat("SCHEDULER_READY_LEAD")
+        self.total_concurrency = settings.getint("CONCURRENT_REQUESTS")
+        self.default_concurrency = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        self.concurrency = {key: int(slot["concurrency"])
+                            for key, slot in settings.getdict("DOWNLOAD_SLOTS").items()
+                            if "concurrency" in slot}
+        self._wakeup: Any = None
+        self._wakeup_at = float("inf")
+        self._robots: RobotsTxtMiddleware | None = None
+        self._safety: AddressSafetyMiddleware | None = None
+        self._middlewares_found = False
+        # robots.txt downloads this queue started: netloc -> (site, task); and the hosts whose
+        # turn is over (fetched, failed, or refused by the address rule)
+        self._robots_started: dict[str, tuple[str, asyncio.Future[Any]]] = {}
+        self._robots_tried: set[str] = set()
+
+    def pop(self) -> Request | None:
+        if not self.pqueues:
+            return None
+        now = monotonic()
+        self._forget_finished_robots()
+        outstanding, room = self._outstanding_and_room()
+        ready: list[tuple[int, int, str]] = []
+        soonest = float("inf")
+        slots = self.crawler.engine.downloader.slots  # type: ignore[union-attr]
+        # called once per request handed out, over every queued site: kept to plain lookups
+        for key, queue in self.pqueues.items():
+            if outstanding[key] >= self.concurrency.get(key, self.default_concurrency):
+                continue
+            slot = slots.get(key)
+            # seconds until the site's downloader slot lets its next request go
+            wait = slot.lastseen + slot.delay - now if slot is not None and slot.delay else 0.0
+            if wait <= self.lead:
+                # feeds first (their chains are not known yet), then the longest chain
+                ready.append((queue.curprio or 0, -len(queue), key))
+            else:
+                soonest = min(soonest, wait - self.lead)
+        for *_, key in sorted(ready):
+            waiting_for_robots = self._needs_robots(key)
+            if waiting_for_robots is None:
+                return self._pop_from(key)
+            if room <= 0:
+                return None  # the engine asks again when a download ends
+            self._fetch_robots(waiting_for_robots, key)
+            room -= 1
+        if soonest < float("inf"):
+            self._wake_engine(soonest, now)
+        return None
+
+    def _pop_from(self, key: str) -> Request | None:
+        queue = self.pqueues[key]
+        request = queue.pop()
+        if len(queue) == 0:
+            del self.pqueues[key]
+            queue.close()
+            if self.key:
+                with suppress(OSError):
+                    Path(self.key, path_safe(key)).rmdir()
+        return request
+
+    def _outstanding_and_room(self) -> tuple[Counter[str], int]:
+        """Requests per site inside the downloader (robots.txt requests and requests still
+        waiting for their robots.txt included: the downloader's slots see neither yet), and
+        how many more the downloader may start."""
+        engine = self.crawler.engine
+        assert engine is not None
+        active = engine.downloader.active
+        outstanding: Counter[str] = Counter()
+        for request in active:
+            outstanding[assign_site_slot(request).meta[SLOT]] += 1
+        not_yet_active = 0
+        if self._robots_started:
+            robots_active = {urlparse_cached(request).netloc for request in active
+                             if request.meta.get(keys.DONT_OBEY_ROBOTSTXT)}
+            for netloc, (key, _task) in self._robots_started.items():
+                if netloc not in robots_active:  # its task has not reached the downloader yet
+                    outstanding[key] += 1
+                    not_yet_active += 1
+        return outstanding, self.total_concurrency - len(active) - not_yet_active
+
+    # robots.txt first
+
+    def _needs_robots(self, key: str) -> Request | None:
+        """The site's next request, if the robots.txt of its host is still to be fetched."""
+        robots = self._robots_middleware()
+        if robots is None:
+            return None
+        try:
+            request = self.pqueues[key].peek()
+        except NotImplementedError:  # a queue class without peek: robots.txt as Scrapy does
+            return None
+        if request is None or request.meta.get(keys.DONT_OBEY_ROBOTSTXT):
+            return None
+        url = urlparse_cached(request)
+        if url.scheme not in ("http", "https"):
+            return None
+        if url.netloc in self._robots_started or url.netloc in self._robots_tried:
+            return None  # (known to RobotsTxtMiddleware some other way: it answers at once)
+        return request
+
+    def _fetch_robots(self, request: Request, key: str) -> None:
+        task = asyncio.ensure_future(self._robots_for(request))
+        self._robots_started[urlparse_cached(request).netloc] = (key, task)
+
+    async def _robots_for(self, request: Request) -> None:
+        # robots.txt of a link is fetched only if the link itself may be: the robots.txt
+        # request carries nothing of the feed that listed the link, so the address rule
+        # (newscrawler/safety/middleware.py) is applied to the link first, as the downloader would.
+        try:
+            if self._safety is not None and not await self._safety.may_fetch(request):
+                return  # handed out, the request is refused by the downloader, as ever
+            assert self._robots is not None  # found by _needs_robots
+            await self._robots.robot_parser(request)  # keeps the parser, counts failures
+        except Exception:
+            logger.exception("robots.txt for %s", request.url)
+        finally:
+            self._ask_engine()
+
+    def _forget_finished_robots(self) -> None:
+        for netloc in [n for n, (_, task) in self._robots_started.items() if task.done()]:
+            del self._robots_started[netloc]
+            self._robots_tried.add(netloc)
+
+    def _robots_middleware(self) -> RobotsTxtMiddleware | None:
+        if not self._middlewares_found:
+            self._robots = self.crawler.get_downloader_middleware(RobotsTxtMiddleware)
+            self._safety = self.crawler.get_downloader_middleware(AddressSafetyMiddleware)
+            self._middlewares_found = True
+        return self._robots
+
+    # waking the engine
+
+    def _wake_engine(self, delay: float, now: float) -> None:
+        """Ask the engine for requests again when the first waiting site is ready: it only
+        asks by itself after a download ends or every 5 s."""
+        if now + delay >= self._wakeup_at and self._wakeup is not None:
+            return
+        if self._wakeup is not None:
+            self._wakeup.cancel()
+        self._wakeup_at = now + delay
+        self._wakeup = call_later(delay, self._wake)
+
+    def _wake(self) -> None:
+        self._wakeup, self._wakeup_at = None, float("inf")
+        self._ask_engine()
+
+    def _ask_engine(self) -> None:
+        wake_engine(self.crawler.engine)
+

@@ -1,0 +1,190 @@
+"""Feed documents in, typed entries out: feedparser behind one pure function.
+
+feedparser always gets the body as ``io.BytesIO``: given a ``str`` it treats a value that looks
+like a path or URL as something to open, so a hostile feed body could make it read local files.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+import lxml.html
+from lxml import etree
+
+from newscrawler.utils.dates import to_utc_iso
+from newscrawler.utils.text import html_to_text, normalize_line
+from newscrawler.utils.urls import is_fetchable_url
+
+__all__ = ["FeedEntry", "ParsedFeed", "discover_feed_links", "looks_like_html", "parse_feed"]
+
+FEED_LINK_TYPES = frozenset({
+    "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
+    "text/xml", "application/feed+xml",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """What a feed says about one article. Picklable: it rides in request ``cb_kwargs``."""
+
+    link: str
+    entry_id: str | None = None
+    title: str | None = None
+    published: str | None = None
+    authors: tuple[str, ...] = ()
+    summary: str | None = None        # plain text
+    content: str | None = None        # plain text of content:encoded / Atom content
+    tags: tuple[str, ...] = ()
+    image: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    title: str | None
+    entries: tuple[FeedEntry, ...]
+    problem: str | None = None                          # why the feed is unusable, or None
+    warning: str | None = None                          # recovered from, e.g. malformed XML
+    skipped_links: tuple[tuple[str, str], ...] = field(default=())  # (link, reason)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> ParsedFeed:
+    """Parse an RSS 0.9x/1.0/2.0, Atom or RDF document fetched from ``url``.
+
+    ``headers`` (lower-case names) give feedparser the HTTP charset; ``url`` is the base for
+    relative links when the document has no ``xml:base``.
+    """
+    response_headers = {k.lower(): v for k, v in (headers or {}).items()}
+    response_headers["content-location"] = url
+    if not body.strip():
+        return ParsedFeed(title=None, entries=(), problem="empty response body")
+    parsed = feedparser.parse(io.BytesIO(body), response_headers=response_headers)
+    bozo = _bozo_reason(parsed)
+    if not parsed.entries:
+        if not parsed.get("version"):
+            if looks_like_html(body):
+                return ParsedFeed(title=None, entries=(), problem="an HTML page, not a feed")
+            return ParsedFeed(title=None, entries=(),
+                              problem=f"not a feed ({bozo or 'unknown format'})")
+        problem = f"malformed feed with no entries ({bozo})" if bozo else "feed has no entries"
+        return ParsedFeed(title=_feed_title(parsed), entries=(), problem=problem)
+    entries: list[FeedEntry] = []
+    skipped: list[tuple[str, str]] = []
+    for raw in parsed.entries:
+        link = _entry_link(raw, url)
+        if link is None:
+            skipped.append(("", "entry has no link"))
+            continue
+        if not is_fetchable_url(link):
+            skipped.append((link[:200], "not an http(s) link"))
+            continue
+        entries.append(_entry(raw, link))
+    return ParsedFeed(
+        title=_feed_title(parsed),
+        entries=tuple(entries),
+        warning=f"malformed feed, entries recovered ({bozo})" if bozo else None,
+        skipped_links=tuple(skipped),
+    )
+
+
+def looks_like_html(body: bytes) -> bool:
+    head = body[:2048].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
+
+
+def discover_feed_links(body: bytes, url: str) -> list[str]:
+    """Feed URLs a home page announces through ``<link rel="alternate" type="...rss+xml">``."""
+    try:
+        root = lxml.html.fromstring(body)
+    except (etree.ParserError, ValueError):
+        return []
+    found: list[str] = []
+    for link in root.iterfind(".//link[@href]"):
+        rel = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").lower().split(";")[0].strip()
+        if "alternate" in rel and kind in FEED_LINK_TYPES:
+            href = urljoin(url, link.get("href", "").strip())
+            if is_fetchable_url(href) and href not in found:
+                found.append(href)
+    return found
+
+
+def _bozo_reason(parsed: Any) -> str | None:
+    if not parsed.get("bozo"):
+        return None
+    exc = parsed.get("bozo_exception")
+    # feedparser recovering from a charset mismatch or a missing Content-Type is routine.
+    if isinstance(exc, feedparser.CharacterEncodingOverride | feedparser.NonXMLContentType):
+        return None
+    return normalize_line(str(exc))[:200] or type(exc).__name__
+
+
+def _feed_title(parsed: Any) -> str | None:
+    return normalize_line(parsed.feed.get("title")) or None
+
+
+def _entry_link(raw: Any, feed_url: str) -> str | None:
+    link = raw.get("link")
+    if not link:
+        for candidate in raw.get("links", []):
+            if candidate.get("rel", "alternate") == "alternate" and candidate.get("href"):
+                link = candidate["href"]
+                break
+    if not link:
+        guid = raw.get("id", "")
+        if raw.get("guidislink") or guid.startswith(("http://", "https://")):
+            link = guid
+    if not link:
+        return None
+    return urljoin(feed_url, link.strip())
+
+
+def _entry(raw: Any, link: str) -> FeedEntry:
+    return FeedEntry(
+        link=link,
+        entry_id=normalize_line(raw.get("id")) or None,
+        title=normalize_line(html_to_text(raw.get("title"))) or None,
+        published=to_utc_iso(raw.get("published_parsed") or raw.get("updated_parsed")),
+        authors=_authors(raw),
+        summary=html_to_text(raw.get("summary")) or None,
+        content=_content(raw),
+        tags=tuple(dict.fromkeys(
+            normalize_line(t.get("term") or t.get("label")) for t in raw.get("tags", [])
+            if normalize_line(t.get("term") or t.get("label"))
+        )),
+        image=_image(raw),
+    )
+
+
+def _authors(raw: Any) -> tuple[str, ...]:
+    names = [normalize_line(a.get("name")) for a in raw.get("authors", []) if isinstance(a, dict)]
+    if not any(names) and raw.get("author"):
+        names = [normalize_line(raw["author"])]
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _content(raw: Any) -> str | None:
+    """The longest full-content block (content:encoded, Atom content), as plain text."""
+    texts = [html_to_text(c.get("value")) for c in raw.get("content", [])]
+    texts = [t for t in texts if t]
+    return max(texts, key=len) if texts else None
+
+
+def _image(raw: Any) -> str | None:
+    for key in ("media_content", "media_thumbnail"):
+        for media in raw.get(key, []) or []:
+            url = media.get("url")
+            if url and is_fetchable_url(url) and media.get("medium", "image") == "image":
+                return url
+    for enclosure in raw.get("enclosures", []) or []:
+        if str(enclosure.get("type", "")).startswith("image/") and enclosure.get("href"):
+            return enclosure["href"]
+    return None

@@ -1,0 +1,55 @@
+"""The ``CrawlState`` extension: opens the run's state store and hands it to every component.
+
+Components find it with ``CrawlState.of(crawler)`` (Scrapy's ``crawler.get_extension``), never
+through attributes of the spider, so a middleware or pipeline works the same under any spider.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy import signals
+
+from newscrawler import keys
+from newscrawler.state.store import StateStore, open_store
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+__all__ = ["CrawlState"]
+
+
+class CrawlState:
+    """The store of this run (``STATE_STORE``) and whether to ignore it (``RECRAWL``).
+
+    With ``RECRAWL`` the store is still written (what this run writes is remembered), but
+    nothing read from it decides what to fetch: no article is skipped as seen, no feed is asked
+    for with its validators.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.store: StateStore = open_store(crawler.settings)
+        self.recrawl = crawler.settings.getbool("RECRAWL")
+        crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlState:
+        return cls(crawler)
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> CrawlState | None:
+        """The run's CrawlState, or None when the extension is turned off."""
+        return crawler.get_extension(cls)
+
+    def is_written(self, keys_: list[str]) -> bool:
+        """Written by an earlier run, and the run is not told to ignore that."""
+        return not self.recrawl and self.store.is_written(keys_)
+
+    def _spider_closed(self, spider: Spider, reason: str) -> None:
+        if reason == "finished":
+            # Only a clean finish may store validators: see state/store.py.
+            self.crawler.stats.set_value(keys.FEED_VALIDATORS_STORED,
+                                         self.store.commit_validators())
+        self.store.close()

@@ -1,0 +1,70 @@
+"""The crawler's memory between runs: the store interface, and how a run opens its store.
+
+What is remembered: articles already written (by canonical URL and by feed entry id) and feeds'
+HTTP validators. The backend is a class named by the ``STATE_STORE`` setting (SQLite by default;
+the scale-out add-on names the Redis one), so no module here knows any backend.
+
+Rules every backend keeps, so that a crash loses nothing:
+* an article is recorded only after its JSON line is flushed (the writer pipeline calls
+  :meth:`StateStore.mark_written`), so a kill between the two duplicates at most that one
+  article and never loses it;
+* a feed's ETag / Last-Modified are remembered during the run and stored only when the run
+  finishes cleanly (:meth:`StateStore.commit_validators`): a killed run must not leave a
+  validator that makes the next run skip a feed whose articles were never written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, Self
+
+from scrapy.utils.misc import load_object
+
+from newscrawler.errors import ConfigError
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
+
+__all__ = ["FeedValidators", "StateStore", "article_keys", "open_store"]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedValidators:
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.etag or self.last_modified)
+
+
+def article_keys(url: str, feed_url: str | None = None, entry_id: str | None = None) -> list[str]:
+    """The keys under which an article is remembered: its canonical URL and its entry id.
+
+    Entry ids are only unique within their feed (some feeds number their items 1, 2, 3...),
+    so they are stored qualified by the feed URL.
+    """
+    keys = [f"url:{url}"]
+    if entry_id and feed_url:
+        keys.append(f"id:{feed_url} {entry_id}")
+    return keys
+
+
+class StateStore(Protocol):
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Self: ...
+    def is_written(self, keys: list[str]) -> bool: ...
+    def mark_written(self, keys: list[str]) -> None: ...
+    def validators(self, feed_url: str) -> FeedValidators: ...
+    def remember_validators(self, feed_url: str, validators: FeedValidators) -> None: ...
+    def commit_validators(self) -> int: ...
+    def close(self) -> None: ...
+
+
+def open_store(settings: BaseSettings) -> StateStore:
+    """The store ``STATE_STORE`` names, opened; a store that cannot open raises ConfigError."""
+    path = settings.get("STATE_STORE")
+    try:
+        store_class = load_object(path)
+    except (ImportError, NameError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"setting STATE_STORE={path!r} names no class: {exc}") from None
+    return store_class.from_settings(settings)

@@ -1,0 +1,470 @@
+"""Serve a NewsWeb: every site on its own loopback address, all on one port.
+
+One aiohttp server runs in a background thread with its own event loop; latency is an
+`asyncio.sleep`, so hundreds of sites with many slow requests in flight cost almost nothing.
+The site a request is for is the local address it arrived on, as for real name-based hosts.
+
+`serve` runs it in this process (tests change feeds while it runs); `serve_in_process` in a
+child process, for benchmarks: there the request log's times must not depend on what the
+benchmark's own threads hold (the GIL), or a request logged late looks like a short gap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import multiprocessing
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from email.utils import formatdate, parsedate_to_datetime
+from multiprocessing.connection import Connection
+from pathlib import Path
+from urllib.parse import urlsplit
+from xml.sax.saxutils import quoteattr
+
+from aiohttp import web
+
+from simweb import render, textgen
+from simweb.faults import FaultContext, Target, fault_spec
+from simweb.model import Feed, NewsWeb, Page, Site
+from simweb.requestlog import RequestLog, RequestRecord
+
+BIND_ATTEMPTS = 50
+LISTEN_BACKLOG = 1024
+
+
+def _bind_all(addresses: list[str]) -> tuple[int, list[socket.socket]]:
+    """Listening sockets on one shared port, picked by the kernel for the first address."""
+    for _ in range(BIND_ATTEMPTS):
+        socks: list[socket.socket] = []
+        try:
+            port = 0
+            for address in addresses:
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                socks.append(sock)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind((address, port))
+                port = sock.getsockname()[1]
+            return port, socks
+        except OSError:
+            # Another process holds this port on a later address; try a fresh port.
+            for sock in socks:
+                sock.close()
+    raise OSError(f"no port free on all {len(addresses)} addresses after {BIND_ATTEMPTS} tries")
+
+
+class _Server:
+    def __init__(self, web_: NewsWeb, shutdown_timeout: float) -> None:
+        if not web_.sites:
+            raise ValueError("a NewsWeb needs at least one site")
+        web_.assign_addresses()
+        self.web = web_
+        self.shutdown_timeout = shutdown_timeout
+        self.by_address = {s.address: s for s in web_.sites}
+        self.by_name = {s.name: s for s in web_.sites}
+        self.log = RequestLog()
+        self.port = 0
+        self.rng = random.Random(web_.seed)
+        self.in_flight = 0
+        self.last_arrival: dict[str, float] = {}
+        self.feed_cache: dict[tuple[str, str], tuple[int, bytes, str]] = {}
+        self.ready = threading.Event()
+        self.error: BaseException | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.runner: web.AppRunner | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self.loop = loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._start())
+        except BaseException as exc:
+            self.error = exc
+            self.ready.set()
+            loop.close()
+            return
+        # Only now may the caller use the port and addresses.
+        self.ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            if self.runner is not None:
+                loop.run_until_complete(self.runner.cleanup())
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_default_executor())
+            loop.close()
+
+    async def _start(self) -> None:
+        port, socks = _bind_all([s.address for s in self.web.sites if s.address])
+        self.port = port
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        # handler_cancellation: a client that gives up on a hang or slow drip frees its handler.
+        self.runner = web.AppRunner(app, access_log=None, handler_cancellation=True,
+                                    shutdown_timeout=self.shutdown_timeout)
+        try:
+            await self.runner.setup()
+            for sock in socks:
+                await web.SockSite(self.runner, sock, backlog=LISTEN_BACKLOG).start()
+        except BaseException:
+            await self.runner.cleanup()
+            for sock in socks:
+                sock.close()
+            raise
+
+    def stop(self) -> None:
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def url(self, site_name: str, path: str) -> str:
+        return f"http://{self.by_name[site_name].address}:{self.port}{path}"
+
+    def lookup(self, site_name: str, path: str) -> Page | None:
+        site = self.by_name.get(site_name)
+        return None if site is None else site.pages.get(path)
+
+    async def _delay(self, latency: tuple[float, float]) -> None:
+        low, high = latency
+        if high <= 0 and low <= 0:
+            return
+        await asyncio.sleep(self.rng.uniform(low, max(low, high)))
+
+    def feed_document(self, site: Site, feed: Feed, charset: str | None) -> str:
+        items = render.resolve_entries(list(feed.entries), self.lookup, self.url, self.port)
+        return render.feed_xml(feed, site, self.url(site.name, feed.path),
+                               self.url(site.name, "/"), items, charset)
+
+    def feed_body(self, site: Site, feed: Feed) -> tuple[bytes, str]:
+        key = (site.name, feed.path)
+        cached = self.feed_cache.get(key)
+        version = feed.version
+        if cached is not None and cached[0] == version:
+            return cached[1], cached[2]
+        body = self.feed_document(site, feed, "utf-8").encode("utf-8")
+        digest = hashlib.sha1(body + str(version).encode()).hexdigest()[:20]
+        etag = f'"{digest}"'
+        self.feed_cache[key] = (version, body, etag)
+        return body, etag
+
+    def related(self, site: Site, page: Page) -> list[tuple[str, str]]:
+        out = []
+        for path in itertools.islice(site.pages, 6):
+            if path == page.path or len(out) >= 4:
+                continue
+            if isinstance(site.pages, dict):
+                label = site.pages[path].title or textgen.unslug(path)
+            else:
+                label = textgen.unslug(path)
+            out.append((label, path))
+        return out
+
+    # -- request handling --------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        start = time.time()
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        address = sockname[0] if sockname else ""
+        site = self.by_address.get(address)
+        self.in_flight += 1
+        record = RequestRecord(
+            start=start,
+            host=address,
+            path=request.raw_path,
+            method=request.method,
+            site=site.name if site else "",
+            user_agent=request.headers.get("User-Agent"),
+            if_none_match=request.headers.get("If-None-Match"),
+            if_modified_since=request.headers.get("If-Modified-Since"),
+            in_flight=self.in_flight,
+        )
+        self.log.add(record)
+        status = 0
+        faults: list[FaultContext] = []
+        try:
+            resp = await self.dispatch(request, site, start, faults)
+            await resp.prepare(request)
+            await resp.write_eof()
+            status = resp.status
+            return resp
+        except ConnectionError:
+            prepared = faults[0].prepared if faults else None
+            status = prepared.status if prepared is not None else 0
+            # aiohttp's own write of this response fails quietly on the dead connection.
+            return prepared if prepared is not None else web.Response(status=499)
+        except asyncio.CancelledError:
+            prepared = faults[0].prepared if faults else None
+            status = prepared.status if prepared is not None else 0
+            raise
+        except Exception:
+            # A bug or a bad scenario: aiohttp answers 500 and logs the traceback.
+            status = 500
+            raise
+        finally:
+            self.in_flight -= 1
+            self.log.finish(record, status, time.time())
+
+    async def dispatch(self, request: web.Request, site: Site | None, arrival: float,
+                       faults: list[FaultContext]) -> web.StreamResponse:
+        if site is None:
+            return web.Response(status=421, text="unknown site\n")
+        if site.rate_limit_gap is not None:
+            previous = self.last_arrival.get(site.name)
+            self.last_arrival[site.name] = arrival
+            if previous is not None and arrival - previous < site.rate_limit_gap:
+                headers = {"Retry-After": site.retry_after} if site.retry_after else {}
+                return web.Response(status=429, text="Too Many Requests\n", headers=headers)
+        if request.method not in ("GET", "HEAD"):
+            return web.Response(status=405, headers={"Allow": "GET, HEAD"})
+        path = request.path
+        feed = site.feeds.get(path)
+        if feed is not None:
+            await self._delay(feed.latency or site.feed_latency)
+            return await self.serve_feed(request, site, feed, faults)
+        page = site.pages.get(path)
+        if page is not None:
+            await self._delay(page.latency or site.page_latency)
+            return await self.serve_page(request, site, page, faults)
+        await self._delay(site.page_latency)
+        if path == "/robots.txt" and site.robots is not None:
+            return web.Response(text=site.robots, content_type="text/plain", charset="utf-8")
+        if path == "/" and site.homepage:
+            return self.serve_homepage(site)
+        return web.Response(status=404, text=render.not_found_html(), content_type="text/html",
+                            charset="utf-8")
+
+    async def _fault(self, request: web.Request, name: str, target: Target, content_type: str,
+                     document: Callable[[str | None], str],
+                     faults: list[FaultContext]) -> web.StreamResponse:
+        ctx = FaultContext(request=request, target=target, content_type=content_type,
+                           document=document)
+        faults.append(ctx)
+        return await fault_spec(name).respond(ctx)
+
+    async def serve_feed(self, request: web.Request, site: Site, feed: Feed,
+                         faults: list[FaultContext]) -> web.StreamResponse:
+        content_type = render.FEED_CONTENT_TYPES[feed.format]
+        if feed.fault:
+            return await self._fault(request, feed.fault, "feed", content_type,
+                                     lambda cs: self.feed_document(site, feed, cs), faults)
+        body, etag = self.feed_body(site, feed)
+        headers = {"ETag": etag, "Last-Modified": formatdate(feed.modified, usegmt=True),
+                   "Cache-Control": "max-age=60"}
+        if _not_modified(request, etag, feed.modified):
+            return web.Response(status=304, headers=headers)
+        headers["Content-Type"] = f"{content_type}; charset=utf-8"
+        return web.Response(body=body, headers=headers)
+
+    async def serve_page(self, request: web.Request, site: Site, page: Page,
+                         faults: list[FaultContext]) -> web.StreamResponse:
+        url = self.url(site.name, page.path)
+
+        def document(charset: str | None) -> str:
+            if page.html is not None:
+                return page.html.decode("utf-8", "replace")
+            return render.page_html(site, page, url, self.related(site, page), charset)
+
+        if page.fault:
+            return await self._fault(request, page.fault, "page", "text/html", document,
+                                     faults)
+        body = page.html if page.html is not None else document("utf-8").encode("utf-8")
+        return web.Response(body=body, headers={"Content-Type": page.content_type})
+
+    def serve_homepage(self, site: Site) -> web.StreamResponse:
+        feeds = [(f, self.url(site.name, f.path)) for f in site.feeds.values()]
+        headlines = []
+        if feeds:
+            items = render.resolve_entries(feeds[0][0].entries[:10], self.lookup, self.url,
+                                           self.port)
+            headlines = [(i.title, i.link) for i in items]
+        html = render.homepage_html(site, feeds, headlines)
+        return web.Response(text=html, content_type="text/html", charset="utf-8")
+
+
+def _not_modified(request: web.Request, etag: str, modified: float) -> bool:
+    # If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 13.2.2).
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = [t.strip() for t in if_none_match.split(",")]
+        return "*" in tags or any(t.removeprefix("W/") == etag for t in tags)
+    if_modified_since = request.headers.get("If-Modified-Since")
+    if if_modified_since:
+        try:
+            since = parsedate_to_datetime(if_modified_since).timestamp()
+        except (TypeError, ValueError):
+            return False
+        return since >= int(modified)
+    return False
+
+
+class RunningWeb:
+    """A served NewsWeb: URLs, the request log, and hooks to change feeds while it runs."""
+
+    def __init__(self, server: _Server) -> None:
+        self._server = server
+        self.web = server.web
+        self.port = server.port
+        self.log: RequestLog = server.log
+
+    def url(self, site_name: str, path: str) -> str:
+        return self._server.url(site_name, path)
+
+    def address(self, site_name: str) -> str:
+        address = self._server.by_name[site_name].address
+        assert address is not None
+        return address
+
+    def feed_urls(self) -> list[str]:
+        return [self.url(name, path) for name, path in self.web.feed_paths()]
+
+    def touch(self, feed: Feed) -> None:
+        """Call after changing a feed's entries: a new ETag and Last-Modified."""
+        # The server re-renders a feed whose version differs from the one it cached.
+        self.web.touch(feed)
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait until every request so far has been logged as finished."""
+        return self.log.wait_finished(timeout)
+
+    def expected_urls(self, *, js: bool = False) -> set[str]:
+        """Canonical URLs (no query) of every article a correct crawler must write."""
+        return {self.url(name, path) for name, path in self.web.article_keys(js=js)}
+
+    def page_for_url(self, url: str) -> tuple[Site, Page] | None:
+        """The site and page an URL (any query string ignored) is served from."""
+        parts = urlsplit(url)
+        site = self._server.by_address.get(parts.hostname or "")
+        if site is None or parts.port != self.port:
+            return None
+        page = site.pages.get(parts.path or "/")
+        return None if page is None else (site, page)
+
+    def write_feed_list(self, path: str | Path, *, opml: bool = False) -> Path:
+        """The feed URLs as text (one per line) or OPML (one folder outline per site)."""
+        path = Path(path)
+        if not opml:
+            path.write_text("".join(u + "\n" for u in self.feed_urls()), encoding="utf-8")
+            return path
+        lines = ['<?xml version="1.0" encoding="utf-8"?>', '<opml version="2.0">',
+                 "<head><title>simweb feeds</title></head>", "<body>"]
+        for site in self.web.sites:
+            if not site.feeds:
+                continue
+            lines.append(f"<outline text={quoteattr(site.name)} title={quoteattr(site.name)}>")
+            for feed in site.feeds.values():
+                title = feed.title or render.site_title(site)
+                lines.append(
+                    f'  <outline type="rss" text={quoteattr(title)} title={quoteattr(title)} '
+                    f"xmlUrl={quoteattr(self.url(site.name, feed.path))} "
+                    f"htmlUrl={quoteattr(self.url(site.name, '/'))}/>"
+                )
+            lines.append("</outline>")
+        lines += ["</body>", "</opml>", ""]
+        path.write_text("\n".join(lines), encoding="utf-8")
+        return path
+
+
+@contextmanager
+def serve(web_: NewsWeb, *, shutdown_timeout: float = 0.5) -> Iterator[RunningWeb]:
+    """Serve `web_` until the block exits; then every connection is closed and the thread ends.
+
+    `shutdown_timeout` is how long in-flight responses get to finish on exit before their
+    handlers are cancelled (hangs and slow drips never finish by themselves).
+    """
+    server = _Server(web_, shutdown_timeout)
+    thread = threading.Thread(target=server.run, name="simweb", daemon=True)
+    thread.start()
+    server.ready.wait()
+    if server.error is not None:
+        thread.join()
+        raise server.error
+    try:
+        yield RunningWeb(server)
+    finally:
+        server.stop()
+        thread.join()
+
+
+class _ChildProcessWeb(RunningWeb):
+    """A web served by a child process: the request log arrives with ``wait_idle``."""
+
+    def __init__(self, server: _Server, connection: Connection, pid: int) -> None:
+        super().__init__(server)
+        self._connection = connection
+        self.log = RequestLog()
+        self.pid = pid  # of the serving process, for a benchmark's CPU accounting
+
+    def touch(self, feed: Feed) -> None:
+        raise NotImplementedError("feeds cannot change in a web served by another process")
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait until every request so far has finished, then copy the child's log here."""
+        self._connection.send(("log", timeout))
+        idle, records = self._connection.recv()
+        self.log.clear()
+        for record in records:
+            self.log.add(record)
+        return bool(idle)
+
+
+def _serve_child(server: _Server, connection: Connection) -> None:
+    thread = threading.Thread(target=server.run, name="simweb", daemon=True)
+    thread.start()
+    server.ready.wait()
+    if server.error is not None:
+        connection.send(("error", f"{type(server.error).__name__}: {server.error}"))
+        return
+    connection.send(("port", server.port))
+    try:
+        while True:
+            command, argument = connection.recv()
+            if command == "stop":
+                break
+            idle = server.log.wait_finished(argument)
+            connection.send((idle, server.log.records()))
+    except EOFError:  # the parent is gone
+        pass
+    finally:
+        server.stop()
+        thread.join()
+
+
+@contextmanager
+def serve_in_process(web_: NewsWeb, *, shutdown_timeout: float = 0.5
+                     ) -> Iterator[_ChildProcessWeb]:
+    """`serve`, in a forked child process; call ``wait_idle`` to get the request log."""
+    server = _Server(web_, shutdown_timeout)  # addresses are assigned here, for both sides
+    # fork: the child gets the web as built (a corpus web holds thousands of pages)
+    context = multiprocessing.get_context("fork")
+    ours, theirs = context.Pipe()
+    process = context.Process(target=_serve_child, args=(server, theirs), name="simweb",
+                              daemon=True)
+    process.start()
+    theirs.close()
+    try:
+        kind, value = ours.recv()
+        if kind == "error":
+            raise OSError(f"the simulated web did not start: {value}")
+        server.port = value
+        yield _ChildProcessWeb(server, ours, process.pid)
+    finally:
+        with suppress(OSError):
+            ours.send(("stop", None))
+        process.join(10)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        ours.close()
