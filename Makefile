@@ -37,10 +37,10 @@ test: system-deps $(VENV)/.installed-test lint  ## every test, with real servers
 	$(BIN)/python -m pytest $(ARGS)
 
 bench: system-deps $(VENV)/.installed-test  ## the performance benchmark (bench/README in README.md)
-	$(BIN)/python bench/run.py $(ARGS)
+	$(BIN)/python -m bench.run $(ARGS)
 
 quality: $(VENV)/.installed-test  ## extraction quality against ../shared/corpus/zyte
-	$(BIN)/python bench/quality.py $(ARGS)
+	$(BIN)/python -m bench.quality $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -33,7 +33,10 @@ import statistics
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simweb import NewsWeb
 
 ROBOTS = "/robots.txt"
 
@@ -125,6 +128,17 @@ def to_reqs(records: Iterable[Any], feeds: Collection[tuple[str, str]] = ()) -> 
             q.kind = "robots"
         elif key in feeds:
             q.kind = "feed"
+    return out
+
+
+def listed_by(web: NewsWeb) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(site, article path) -> the (site, feed path) of every feed of ``web`` listing it."""
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for site, feed in web.feeds():
+        for entry in feed.entries:
+            target = web.entry_target(site, feed, entry)
+            if target is not None:
+                out.setdefault((target[0].name, target[1]), []).append((site.name, feed.path))
     return out
 
 

@@ -28,7 +28,8 @@ from typing import Any
 
 import psutil
 
-REPO = Path(__file__).resolve().parents[1]
+from bench.paths import REPO
+
 POLL_SECONDS = 0.2
 MB = 1024 * 1024
 

@@ -3,9 +3,9 @@
 The simulated web logs a request when its handler starts. With a hundred requests in flight
 its event loop runs up to 0.12 s behind (measured), so a request logged late makes the gap
 before the next one look shorter than the crawler made it. This Scrapy extension, which only
-``bench/run.py`` loads, records the other side: the moment the crawl's HTTP/1.1 client writes
-the request. Twisted has no hook for that, hence the patch of ``HTTP11ClientProtocol.request``
-(a benchmark may do what the product must not).
+``python -m bench.run`` loads, records the other side: the moment the crawl's HTTP/1.1 client
+writes the request. Twisted has no hook for that, hence the patch of
+``HTTP11ClientProtocol.request`` (a benchmark may do what the product must not).
 
 Enabled by ``BENCH_SEND_LOG=<path>``: one JSON line per request, ``{"t", "host", "path"}``.
 """
@@ -20,7 +20,8 @@ from typing import IO, Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from twisted.web import _newclient
+
+from newscrawler._compat import twisted_http_client_protocol
 
 __all__ = ["SendLog", "sent_gaps"]
 
@@ -28,7 +29,8 @@ __all__ = ["SendLog", "sent_gaps"]
 class SendLog:
     def __init__(self, path: str) -> None:
         self.out: IO[str] = Path(path).open("a", encoding="utf-8", buffering=1)  # noqa: SIM115
-        original = _newclient.HTTP11ClientProtocol.request
+        protocol_class: Any = twisted_http_client_protocol()
+        original = protocol_class.request
         out = self.out
 
         def request(protocol: Any, twisted_request: Any) -> Any:
@@ -37,7 +39,7 @@ class SendLog:
                                   "path": twisted_request.uri.decode()}) + "\n")
             return original(protocol, twisted_request)
 
-        _newclient.HTTP11ClientProtocol.request = request  # type: ignore[method-assign]
+        protocol_class.request = request
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SendLog:

@@ -23,7 +23,6 @@ __all__ = [
     "ResponseNeverReceived",
     "engine_in_progress",
     "engine_is_open",
-    "engine_scheduler",
     "path_safe",
     "twisted_http_client_protocol",
     "wake_engine",
@@ -45,8 +44,9 @@ def path_safe(text: str) -> str:
     return _path_safe(text)
 
 
-# The engine's per-spider slot (``engine._slot``) has no public API: the scheduler it holds,
-# the requests in progress, and the call that makes the engine ask the scheduler again.
+# The engine's per-spider slot (``engine._slot``) has no public API for what is used here: the
+# requests in progress, whether it is closing, and the call that makes the engine ask the
+# scheduler again. (Its scheduler is public: ``engine.scheduler``.)
 
 def _engine_slot(engine: ExecutionEngine | None) -> Any:
     return getattr(engine, "_slot", None) if engine is not None else None
@@ -56,12 +56,6 @@ def engine_is_open(engine: ExecutionEngine | None) -> bool:
     """The engine has a spider open and is not closing it."""
     slot = _engine_slot(engine)
     return slot is not None and slot.closing is None
-
-
-def engine_scheduler(engine: ExecutionEngine | None) -> Any:
-    """The scheduler of the open spider, or None."""
-    slot = _engine_slot(engine)
-    return slot.scheduler if slot is not None else None
 
 
 def engine_in_progress(engine: ExecutionEngine | None) -> set[Any] | None:
@@ -77,7 +71,7 @@ def wake_engine(engine: ExecutionEngine | None) -> None:
         slot.nextcall.schedule()
 
 
-# Private methods that newscrawler's subclasses override, by class path: (class, method).
+# Private methods that newscrawler's subclasses override or call, by class path: (class, method).
 OVERRIDDEN: tuple[tuple[str, str], ...] = (
     # politeness/downloader.py: the one place Scrapy passes through at send time
     ("scrapy.core.downloader.Downloader", "_download"),
@@ -85,17 +79,14 @@ OVERRIDDEN: tuple[tuple[str, str], ...] = (
     ("scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler", "_maybe_launch_in_thread"),
     ("scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler", "_download_request"),
     ("scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler", "_launch"),
-    # scaleout/: the cluster's politeness pauses a site in Redis, not in the local slot
-    ("newscrawler.politeness.slots.SitePolitenessMiddleware", "_pause_slot"),
 )
 
 # Every private name used through this module, by module path: (module or class, attribute).
 PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("scrapy.pqueues", "_path_safe"),
-    ("scrapy.core.engine.ExecutionEngine", "_slot"),  # set in open_spider; checked on a live one
+    ("scrapy.core.engine.ExecutionEngine", "_slot"),
     ("scrapy.core.engine._Slot", "nextcall"),
     ("scrapy.core.engine._Slot", "inprogress"),
-    ("scrapy.core.engine._Slot", "scheduler"),
     ("scrapy.core.engine._Slot", "closing"),
     ("twisted.web._newclient", "ResponseFailed"),
     ("twisted.web._newclient", "ResponseNeverReceived"),

@@ -104,7 +104,7 @@ MIN_PAGE_TEXT_CHARS = 200             # shorter page text is a teaser: use the f
 # verified: scrapy-playwright 0.0.48 launches Chromium only from _create_browser_context, i.e.
 # on the first browser request (PLAYWRIGHT_CONTEXTS must stay empty for that), but it starts
 # Playwright's node driver (~120 MB, one per scheme) with the engine; our subclass defers that
-# too. tests/test_rendering.py watches the process tree: a crawl without pages to render
+# too. tests/e2e/test_rendering.py watches the process tree: a crawl without pages to render
 # starts no Chromium and no driver.
 import importlib.util  # noqa: E402  (kept inside this section)
 

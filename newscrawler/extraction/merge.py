@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from urllib.parse import urlsplit
 
 from newscrawler.extraction.page import PageFields
+from newscrawler.extraction.titles import TITLE_SEPARATORS, title_key
 from newscrawler.items import Article, TextSource
 from newscrawler.sources.feed import FeedEntry
 from newscrawler.utils.urls import canonical_url, site_key
@@ -70,16 +69,13 @@ def choose_text(
     return (page_text, "page") if page_text else (feed_text, "feed")
 
 
-_TITLE_SEPARATORS = (" | ", " - ", " \u2013 ", " \u2014 ", " :: ", " \u00bb ", " \u00b7 ")
-_QUOTES = str.maketrans("\u2018\u2019\u201c\u201d", "''\"\"")
-_NOT_WORD = re.compile(r"[^\w\s]")
-
-
 def _headline(feed_title: str | None, page_title: str | None) -> str | None:
     """The feed's title, unless it is the page's headline with the site's name added
     ("Headline - Site", as a feed that copies the page's <title> has it): then the page's."""
-    if feed_title and page_title and _key(page_title) != _key(feed_title) \
-            and _key(page_title) in _headline_keys(feed_title):
+    if not (feed_title and page_title):
+        return feed_title or page_title
+    page_key = title_key(page_title, loose=True)
+    if page_key != title_key(feed_title, loose=True) and page_key in _headline_keys(feed_title):
         return page_title
     return feed_title or page_title
 
@@ -97,7 +93,7 @@ def without_headline(text: str | None, *titles: str | None) -> str | None:
     first, _, rest = text.partition("\n\n")
     if not rest.strip() or len(first) > 300:
         return text
-    key = _key(first)
+    key = title_key(first, loose=True)
     for title in titles:
         if key and title and key in _headline_keys(title):
             return rest
@@ -105,14 +101,9 @@ def without_headline(text: str | None, *titles: str | None) -> str | None:
 
 
 def _headline_keys(title: str) -> set[str]:
-    keys = {_key(title)}
-    for separator in _TITLE_SEPARATORS:
+    keys = {title_key(title, loose=True)}
+    for separator in TITLE_SEPARATORS:
         for head, _, tail in (title.rpartition(separator), title.partition(separator)):
             if head and tail:
-                keys.update((_key(head), _key(tail)))
+                keys.update((title_key(head, loose=True), title_key(tail, loose=True)))
     return keys
-
-
-def _key(value: str) -> str:
-    value = unicodedata.normalize("NFKC", value).translate(_QUOTES).casefold()
-    return " ".join(_NOT_WORD.sub(" ", value).split())

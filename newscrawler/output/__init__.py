@@ -1,0 +1,1 @@
+"""Item pipelines and the JSONL output file."""

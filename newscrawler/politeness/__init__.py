@@ -1,0 +1,2 @@
+"""Per-site politeness: the rules, the site's downloader slot, the scheduler queue, robots.txt
+first, send times."""

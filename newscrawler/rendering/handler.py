@@ -26,7 +26,7 @@ if importlib.util.find_spec("scrapy_playwright") is not None:
         The stock handler (0.0.48) starts the driver, a node process of about 120 MB, when the
         engine starts, in every crawl and once per scheme; Chromium itself it already launches
         lazily, on the first page. Here the driver waits for the first browser request too, so
-        a crawl without pages to render starts neither (tests/test_rendering.py checks the
+        a crawl without pages to render starts neither (tests/e2e/test_rendering.py checks the
         process tree). This overrides private methods of scrapy-playwright (``_compat.OVERRIDDEN``):
         pin its version.
         """

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from newscrawler import keys
-from newscrawler.extraction.page import looks_script_rendered
+from newscrawler.extraction.shells import looks_script_rendered
 from newscrawler.rendering.browser import TEXT_WAIT_MS, wait_for_text
 from newscrawler.utils.urls import site_key
 

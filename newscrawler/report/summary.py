@@ -17,7 +17,6 @@ from scrapy.utils.asyncio import create_looping_call
 
 from newscrawler import keys
 from newscrawler import signals as news_signals
-from newscrawler._compat import engine_scheduler
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -109,7 +108,7 @@ class RunSummary:
 
     def log_progress(self) -> None:
         engine = self.crawler.engine
-        scheduler = engine_scheduler(engine)
+        scheduler = engine.scheduler if engine else None
         queued = len(scheduler) if scheduler is not None else 0
         done = len(self.feeds_ok) + len(self.feeds_failed) + len(self.feeds_not_modified)
         logger.info(

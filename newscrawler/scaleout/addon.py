@@ -55,9 +55,9 @@ logger = logging.getLogger(__name__)
 WORKER_OUTPUT = "output/%(name)s-%(host)s-%(pid)s-%(time)s.jsonl"
 REDIS_STATE_STORE = "newscrawler.scaleout.state.RedisState"
 LOCAL_POLITENESS = "newscrawler.politeness.slots.SitePolitenessMiddleware"
-CLUSTER_POLITENESS = "newscrawler.scaleout.cluster.ClusterPolitenessMiddleware"
-CLUSTER_DEDUPE = "newscrawler.scaleout.cluster.ClusterDedupePipeline"
-SHARED_ROBOTS = "newscrawler.scaleout.cluster.SharedRobotsTxtMiddleware"
+CLUSTER_POLITENESS = "newscrawler.scaleout.politeness.ClusterPolitenessMiddleware"
+CLUSTER_DEDUPE = "newscrawler.scaleout.pipelines.ClusterDedupePipeline"
+SHARED_ROBOTS = "newscrawler.scaleout.robots.SharedRobotsTxtMiddleware"
 
 
 def _fix_crawl_id(settings: BaseSettings) -> None:
@@ -100,8 +100,8 @@ class ScaleOut:
         _use_redis_store(settings)
         prefix = crawl_key(settings)
         for name, value in {
-            "SCHEDULER": "newscrawler.scaleout.cluster.ClusterScheduler",
-            "SCHEDULER_QUEUE_CLASS": "newscrawler.scaleout.cluster.SiteFairQueue",
+            "SCHEDULER": "newscrawler.scaleout.scheduler.ClusterScheduler",
+            "SCHEDULER_QUEUE_CLASS": "newscrawler.scaleout.queue.SiteFairQueue",
             "SCHEDULER_QUEUE_KEY": prefix,
             "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
             "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:dupefilter",

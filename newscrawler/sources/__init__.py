@@ -1,0 +1,1 @@
+"""What the crawl reads: the feed list, feed documents, feeds announced by home pages."""

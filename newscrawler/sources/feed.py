@@ -13,19 +13,13 @@ from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
-import lxml.html
-from lxml import etree
 
+from newscrawler.sources.discovery import looks_like_html
 from newscrawler.utils.dates import to_utc_iso
 from newscrawler.utils.text import html_to_text, normalize_line
 from newscrawler.utils.urls import is_fetchable_url
 
-__all__ = ["FeedEntry", "ParsedFeed", "discover_feed_links", "looks_like_html", "parse_feed"]
-
-FEED_LINK_TYPES = frozenset({
-    "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
-    "text/xml", "application/feed+xml",
-})
+__all__ = ["FeedEntry", "ParsedFeed", "parse_feed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,28 +87,6 @@ def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
         warning=f"malformed feed, entries recovered ({bozo})" if bozo else None,
         skipped_links=tuple(skipped),
     )
-
-
-def looks_like_html(body: bytes) -> bool:
-    head = body[:2048].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
-
-
-def discover_feed_links(body: bytes, url: str) -> list[str]:
-    """Feed URLs a home page announces through ``<link rel="alternate" type="...rss+xml">``."""
-    try:
-        root = lxml.html.fromstring(body)
-    except (etree.ParserError, ValueError):
-        return []
-    found: list[str] = []
-    for link in root.iterfind(".//link[@href]"):
-        rel = (link.get("rel") or "").lower().split()
-        kind = (link.get("type") or "").lower().split(";")[0].strip()
-        if "alternate" in rel and kind in FEED_LINK_TYPES:
-            href = urljoin(url, link.get("href", "").strip())
-            if is_fetchable_url(href) and href not in found:
-                found.append(href)
-    return found
 
 
 def _bozo_reason(parsed: Any) -> str | None:

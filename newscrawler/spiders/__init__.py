@@ -1,0 +1,1 @@
+"""The spiders: they decide what to fetch, nothing else."""

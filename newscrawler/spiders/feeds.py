@@ -25,8 +25,10 @@ from newscrawler.politeness.robots import prefetch_robots
 from newscrawler.rendering.routing import article_meta, browser_retry, should_retry_in_browser
 from newscrawler.report.failures import describe_failure
 from newscrawler.safety.middleware import BlockedAddress
-from newscrawler.sources.feed import FeedEntry, discover_feed_links
-from newscrawler.sources.feedlist import FeedList, FeedListError, FeedSource, load_feed_list
+from newscrawler.sources.discovery import discover_feed_links
+from newscrawler.sources.feed import FeedEntry
+from newscrawler.sources.feedlist import load_feed_list
+from newscrawler.sources.listtypes import FeedList, FeedListError, FeedSource
 from newscrawler.state.conditional import is_not_modified
 from newscrawler.state.extension import CrawlState
 from newscrawler.state.store import article_keys, open_store

@@ -1,0 +1,1 @@
+"""Small pure helpers every room uses: URLs and sites, plain text, dates."""

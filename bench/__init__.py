@@ -1,0 +1,2 @@
+"""The benchmarks: crawl speed (``python -m bench.run``), extraction quality
+(``python -m bench.quality``) and scale-out (``python -m bench.scaleout``)."""

@@ -1,0 +1,1 @@
+"""Extraction quality against the article-body corpus: ``python -m bench.quality``."""

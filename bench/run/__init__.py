@@ -1,0 +1,1 @@
+"""Crawl-speed benchmark: ``python -m bench.run``."""

@@ -1,0 +1,262 @@
+"""The benchmark's scenarios (seed, broad, cpu, memory): which webs are crawled with which
+settings, and what each adds to its rows."""
+
+from __future__ import annotations
+
+import math
+import statistics
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import bounds, harness, timeline
+from bench.run.crawls import Bench, setting
+from bench.run.measures import (
+    projected_speedup,
+    queue_peak,
+    reference_pass,
+    rss_at_quarters,
+    rss_fit,
+)
+from bench.run.provenance import core_count
+from bench.run.table import Line
+from simweb import NewsWeb, broad_web, corpus_web, memory_web, seed_web, serve
+
+CPU_TARGET = 1.5
+REFERENCE_SAMPLE = 150  # at most this many distinct pages in a single-core reference pass
+FAST = {"DOWNLOAD_DELAY": "0", "CONCURRENT_REQUESTS": "32",
+        "CONCURRENT_REQUESTS_PER_DOMAIN": "16"}
+
+
+def seed(bench: Bench) -> None:
+    rows = [
+        ("sequential", {"CONCURRENT_REQUESTS": "1", "DOWNLOAD_DELAY": "0"}, False),
+        ("parallel, no delay", {"DOWNLOAD_DELAY": "0", "POLITENESS_MARGIN": "0",
+                                "CONCURRENT_REQUESTS": "10",
+                                "CONCURRENT_REQUESTS_PER_DOMAIN": "10"}, False),
+        ("polite (defaults)", {}, True),
+    ]
+    if bench.args.quick:
+        rows = rows[1:]
+    raws = []
+    records = []
+    for label, settings, polite in rows:
+        raw = bench.crawl("seed", label, seed_web, settings)
+        raws.append(raw)
+        records.append(bench.row_record(raw))
+        a: bounds.Analysis = raw["analysis"]
+        notes = f"{a.max_in_flight} max in flight"
+        if polite:
+            busiest = a.sites[a.politeness_site]
+            notes = (f"busiest {busiest.site}: n={busiest.n}, {busiest.latency:.2f} s/req; "
+                     f"critical {a.critical_site} (first request at "
+                     f"{a.sites[a.critical_site].first_start:.1f} s); {a.gaps_below_gap} gaps "
+                     f"< {a.gap:.1f} s, {a.gaps_below_delay} < {a.delay:g} s; "
+                     + notes)
+        bench.lines.append(bench.line_for("seed", raw, polite=polite, notes=notes))
+    polite_raw = raws[-1]
+    fastest = min(raws, key=lambda r: r["analysis"].wall)
+    bench.results["seed"] = {
+        "web": "seed_web()",
+        "rows": records,
+        "sequential_skipped": bool(bench.args.quick),
+        "polite_vs_fastest": polite_raw["analysis"].wall / fastest["analysis"].wall,
+        "timeline": bench.timeline("seed", raws),
+    }
+
+
+def broad(bench: Bench) -> None:
+    sites = bench.args.broad_sites or (30 if bench.args.quick else 200)
+
+    def make() -> NewsWeb:
+        return broad_web(sites, 5, (0.3, 1.5))
+
+    raws, records = [], []
+    # The default 10 places make this a concurrency-bound crawl (1,400 requests of ~0.9 s
+    # need >= 126 s on 10 connections, against a 13 s politeness bound); with one place
+    # per site, politeness is the only limit; 100 lies in between.
+    rows: list[tuple[str, dict[str, str]]] = [
+        ("polite, CONCURRENT_REQUESTS=10 (default)", {}),
+        ("polite, CONCURRENT_REQUESTS=100", {"CONCURRENT_REQUESTS": "100"})]
+    if sites > 100:
+        rows.append((f"polite, CONCURRENT_REQUESTS={sites} (one per site)",
+                     {"CONCURRENT_REQUESTS": str(sites)}))
+    for label, settings in rows:
+        raw = bench.crawl("broad", label, make, settings)
+        raws.append(raw)
+        records.append(bench.row_record(raw))
+        a: bounds.Analysis = raw["analysis"]
+        cap = int(setting(settings, "CONCURRENT_REQUESTS"))
+        notes = (f"mean {a.mean_in_flight:.1f}/max {a.max_in_flight} in flight of {cap}; "
+                 f"conc bnd {a.concurrency_bound:.1f} s; critical {a.critical_site} (first "
+                 f"request at {a.sites[a.critical_site].first_start:.1f} s); "
+                 f"{a.gaps_below_gap} gaps < {a.gap:.1f} s, "
+                 f"{a.gaps_below_delay} < {a.delay:g} s")
+        bench.lines.append(bench.line_for("broad", raw, polite=True, notes=notes))
+    bench.results["broad"] = {"web": f"broad_web({sites}, 5, (0.3, 1.5))", "rows": records,
+                              "timeline": bench.timeline("broad", raws)}
+
+
+def cpu(bench: Bench) -> None:
+    pages = bench.args.cpu_pages or (300 if bench.args.quick else 2000)
+    corpus: Path | None = bench.args.corpus
+    if corpus is not None and not (corpus / "ground-truth.json").is_file():
+        bench.say(f"cpu: no corpus at {corpus}: using GENERATED pages instead")
+        corpus = None
+
+    def make() -> NewsWeb:
+        if corpus is not None:
+            return corpus_web(corpus, sites=20, pages=pages)
+        return memory_web(pages, 20)
+
+    sample = _reference_pages(make, corpus is not None)
+    passes = [reference_pass(sample)]
+    raws, records = [], []
+    for label, workers in (("EXTRACT_WORKERS=0 (one per core)", "0"),
+                           ("EXTRACT_WORKERS=1", "1")):
+        raw = bench.crawl("cpu", label, make, {**FAST, "EXTRACT_WORKERS": workers})
+        raws.append(raw)
+        passes.append(reference_pass(sample))
+    ref_rates = [p["rate"] for p in passes]
+    ref_rate = statistics.fmean(ref_rates)
+    cores = core_count()
+    ref_seconds = pages / ref_rate
+    bench.lines.append(Line(
+        "cpu", "single-core extract() (reference)", wall=ref_seconds,
+        phys=ref_seconds, phys_what="1 core", phys_ratio=1.0,
+        articles=f"{pages} pages",
+        notes=(f"{ref_rate:.1f} pages/s (passes {', '.join(f'{r:.1f}' for r in ref_rates)})"
+               f"; got {statistics.fmean(p['cpu_share'] for p in passes):.0%} of a core, "
+               f"other processes {statistics.fmean(p['other_cores'] for p in passes):.2f}"
+               " cores"),
+    ))
+    for raw in raws:
+        run: harness.CrawlRun = raw["run"]
+        record = bench.row_record(raw)
+        first_article = min((q.start for q in raw["reqs"] if q.kind == "article"),
+                            default=raw["analysis"].t0)
+        last_write = run.last_write or run.ended
+        window = last_write - first_article
+        rate = run.written / window if window > 0 else 0.0
+        speedup = rate / ref_rate
+        ideal = ref_seconds / cores
+        used = harness.window_cpu(run.samples, first_article, last_write)
+        record.update({
+            "window_s": window, "articles_per_s": rate, "vs_single_core": speedup,
+            "ideal_s": ideal, "ratio_ideal": window / ideal,
+            "elapsed_rate": run.written / run.stats["newscrawler/elapsed_seconds"]
+            if run.stats.get("newscrawler/elapsed_seconds") else None,
+            "process_rate": run.written / run.process_wall,
+            # cores busy during the article window, per process group
+            "cores_in_window": used,
+            "cpu_ms_per_article_in_window": {
+                k: v * window / max(1, run.written) * 1000
+                for k, v in (used or {}).items() if k not in ("seconds", "machine")
+            },
+            "reference_cpu_ms_per_page": statistics.fmean(
+                p["cpu_seconds"] for p in passes) / pages * 1000,
+        })
+        projected = projected_speedup(record, cores)
+        record["projected_vs_single_core_on_idle_cores"] = projected
+        records.append(record)
+        notes = (f"{rate:.1f} art/s = {speedup:.2f}x single-core"
+                 f"{f' (target >= {CPU_TARGET}x)' if raw is raws[0] else ''}")
+        if projected is not None:
+            notes += f" (CPU-time projection on {cores} idle cores: {projected:.2f}x)"
+        if used is not None:
+            notes += (f"; cores busy: workers {used['workers']:.2f}, reactor "
+                      f"{used['crawl_process']:.2f}, web+monitor {used['bench_process']:.2f}"
+                      f", other processes {used['other']:.2f}")
+        bench.lines.append(Line(
+            "cpu", raw["label"], wall=window, proc=run.process_wall,
+            phys=ideal, phys_what=f"{cores} cores", phys_ratio=window / ideal,
+            r429=raw["analysis"].rate_limited,
+            articles=f"{raw['written_expected']}/{raw['expected']}", notes=notes,
+        ))
+    bench.results["cpu"] = {
+        "pages": pages, "sites": 20,
+        "source": str(corpus) if corpus is not None else "generated (no corpus)",
+        "cores": cores, "target_vs_single_core": CPU_TARGET,
+        "reference": {"rate": ref_rate, "passes": passes, "seconds": ref_seconds,
+                      "distinct_pages": len(sample)},
+        "rows": records,
+        "met_target": records[0]["vs_single_core"] >= CPU_TARGET,
+        "timeline": bench.timeline("cpu", raws, with_bounds=False),
+    }
+
+
+def _reference_pages(make: Callable[[], NewsWeb], from_corpus: bool
+                     ) -> list[tuple[bytes, str, float]]:
+    """(bytes, url, weight) of the pages the reference extracts; weights add up to N."""
+    web = make()
+    pages = [(site, path, site.pages[path]) for site in web.sites for path in site.pages]
+    total = len(pages)
+    if from_corpus:
+        counts: dict[str | None, list[Any]] = {}
+        for site, path, page in pages:
+            counts.setdefault(page.corpus_id, [site, path, page, 0])[3] += 1
+        chosen = [(s, p, pg, float(n)) for s, p, pg, n in counts.values()]
+    else:
+        step = max(1, math.ceil(total / REFERENCE_SAMPLE))
+        picked = pages[::step]
+        chosen = [(s, p, pg, total / len(picked)) for s, p, pg in picked]
+    out = []
+    with serve(web) as running:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        for site, path, page, weight in chosen:
+            url = running.url(site.name, path)
+            if page.html is not None:
+                body = page.html
+            else:  # generated on request: fetch exactly what the crawler gets
+                with opener.open(url, timeout=30) as response:
+                    body = response.read()
+            out.append((body, url, weight))
+    return out
+
+
+def memory(bench: Bench) -> None:
+    articles = bench.args.memory_articles or (2000 if bench.args.quick else 20000)
+
+    def make() -> NewsWeb:
+        return memory_web(articles, 20)
+
+    # Progress lines every second: the size of the scheduler's queue next to the RSS.
+    raw = bench.crawl("memory", f"{articles} articles", make,
+                     {**FAST, "PROGRESS_INTERVAL": "1"}, keep_urls=False)
+    run: harness.CrawlRun = raw["run"]
+    record = bench.row_record(raw)
+    quarters = rss_at_quarters(run)
+    fit = rss_fit(run)
+    peak = run.peak_rss()
+    queue = queue_peak(run)
+    record.update({"rss_at_quarters": quarters, "rss_fit": fit, "queue_peak": queue,
+                   "memusage_max_mb": run.stats.get("memusage/max", 0) / harness.MB,
+                   "progress": run.progress,
+                   "samples": [s.__dict__ for s in run.samples[:: max(1, len(run.samples)
+                                                                      // 400)]]})
+    chart = timeline.plot_memory(bench.out / "memory-rss.png", run,
+                                 title=f"memory_web({articles}, 20)")
+    bench.results["memory"] = {"web": f"memory_web({articles}, 20)", "rows": [record],
+                               "timeline": bench.timeline("memory", [raw], with_bounds=False),
+                               "rss_chart": chart.name}
+    kinds = ", ".join(f"{k} {v:.0f}" for k, v in sorted(peak["by_kind_mb"].items()))
+    hiwater = run.stats.get("memusage/max", 0) / harness.MB
+    notes = (f"peak RSS {peak['total_mb']:.0f} MB = crawl {peak['main_mb']:.0f} "
+             f"(Scrapy memusage/max, sampled each 60 s: {hiwater:.0f}) + descendants "
+             f"{peak['workers_mb']:.0f} "
+             f"({kinds}); total at 25/50/75/100 % "
+             "written: " + "/".join(f"{q['total_mb']:.0f}" for q in quarters)
+             + " MB, crawl process: " + "/".join(f"{q['main_mb']:.0f}" for q in quarters)
+             + " MB")
+    if queue:
+        notes += (f"; queue peaked at {queue['queued']} requests with "
+                  f"{queue['written']} written, crawl RSS then {queue['main_mb']:.0f} MB")
+    line = bench.line_for("memory", raw, polite=False, notes=notes)
+    line.articles = f"{run.written}/{raw['expected']}"
+    line.phys = line.phys_ratio = None  # no latency, no delay: the server log bounds nothing
+    bench.lines.append(line)
+
+
+SCENARIOS: dict[str, Callable[[Bench], None]] = {
+    "seed": seed, "broad": broad, "cpu": cpu, "memory": memory}

@@ -1,0 +1,1 @@
+"""Scale-out benchmark: ``python -m bench.scaleout``."""

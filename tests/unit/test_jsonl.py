@@ -1,0 +1,94 @@
+"""The JSONL file itself: its path template, and the repairs after a killed run."""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from newscrawler.output.jsonl import last_whole_line, output_path, repair_torn_tail
+
+STARTED = datetime(2024, 3, 9, 14, 5, 7, 123456, tzinfo=UTC)
+LONG = b'{"text": "' + b"x" * 70_000 + b'"}'  # longer than one read of the backwards scan
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("out/%(name)s-%(time)s.jsonl", "out/feeds-2024-03-09T14-05-07.jsonl"),
+        ("%(name)s/%(job)s.jsonl", "feeds/2024-03-09T14-05-07.jsonl"),
+        ("%(host)s-%(pid)s.jsonl", f"{socket.gethostname()}-{os.getpid()}.jsonl"),
+        ("articles.jsonl", "articles.jsonl"),
+    ],
+)
+def test_output_path_expands_the_template(template, expected):
+    # no colons in the time: the path must be valid on every file system
+    assert output_path(template, "feeds", now=STARTED) == Path(expected)
+
+
+def test_the_job_id_replaces_the_time_when_scrapyd_gives_one():
+    assert output_path("%(job)s.jsonl", "feeds", now=STARTED, job="abc123") == Path(
+        "abc123.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("content", "kept", "torn"),
+    [
+        (b"", b"", None),
+        (b'{"a": 1}\n', b'{"a": 1}\n', None),
+        (b'{"a": 1}\n{"b": 2}\n', b'{"a": 1}\n{"b": 2}\n', None),
+        (b'{"a": 1}\n{"b": ', b'{"a": 1}\n', b'{"b": '),
+        (b'{"only": "torn', b"", b'{"only": "torn'),
+        (b'{"a": 1}\n' + LONG, b'{"a": 1}\n', LONG),
+        (LONG + b"\n" + b'{"b', LONG + b"\n", b'{"b'),
+    ],
+)
+def test_a_torn_last_line_is_moved_aside_and_whole_lines_stay(tmp_path: Path, content, kept,
+                                                              torn):
+    path = tmp_path / "out.jsonl"
+    path.write_bytes(content)
+    moved = repair_torn_tail(path)
+    assert path.read_bytes() == kept
+    aside = tmp_path / "out.jsonl.torn"
+    if torn is None:
+        assert moved == 0
+        assert not aside.exists()
+    else:
+        assert moved == len(torn)
+        assert aside.read_bytes() == torn + b"\n"  # a line of its own in the .torn file
+
+
+def test_torn_lines_of_several_kills_pile_up_in_one_torn_file(tmp_path: Path):
+    path = tmp_path / "out.jsonl"
+    path.write_bytes(b'{"a": 1}\n{"b')
+    repair_torn_tail(path)
+    path.write_bytes(path.read_bytes() + b'{"c": 3}\n{"d')
+    repair_torn_tail(path)
+    assert (tmp_path / "out.jsonl.torn").read_bytes() == b'{"b\n{"d\n'
+    assert path.read_bytes() == b'{"a": 1}\n{"c": 3}\n'
+
+
+def test_a_missing_output_needs_no_repair(tmp_path: Path):
+    assert repair_torn_tail(tmp_path / "none.jsonl") == 0
+    assert last_whole_line(tmp_path / "none.jsonl") is None
+
+
+@pytest.mark.parametrize(
+    ("content", "last"),
+    [
+        (b"", None),
+        (b'{"a": 1}\n', b'{"a": 1}'),
+        (b'{"a": 1}\n{"b": 2}\n', b'{"b": 2}'),
+        (b'{"a": 1}\n{"b": 2}\n{"c', b'{"b": 2}'),  # a torn tail is not a line
+        (b'{"c', None),
+        (b'{"a": 1}\n' + LONG + b"\n", LONG),
+        (b'{"a": 1}\n\n', None),
+    ],
+)
+def test_last_whole_line_is_the_last_line_with_its_newline(tmp_path: Path, content, last):
+    path = tmp_path / "out.jsonl"
+    path.write_bytes(content)
+    assert last_whole_line(path) == last

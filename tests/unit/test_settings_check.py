@@ -1,0 +1,105 @@
+"""check_settings: a bad ``-s NAME=VALUE`` is refused with one line before the crawl starts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from scrapy.settings import Settings
+
+import newscrawler.settings
+from newscrawler.errors import ConfigError
+from newscrawler.settings_check import CHECKS, check_settings
+
+NUMBERS = [name for name in CHECKS if name not in ("JSONL_OUTPUT", "STATE_DIR")]
+
+
+def project_settings(**cmdline: object) -> Settings:
+    """The project's settings with ``-s`` overrides, given as the strings a shell passes."""
+    settings = Settings()
+    settings.setmodule(newscrawler.settings, priority="project")
+    for name, value in cmdline.items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def refusal(**cmdline: object) -> str:
+    with pytest.raises(ConfigError) as raised:
+        check_settings(project_settings(**cmdline))
+    message = str(raised.value)
+    assert "\n" not in message  # one line: the crawl command prints it as "error: ..."
+    return message
+
+
+def test_the_projects_own_settings_pass():
+    check_settings(project_settings())
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CONCURRENT_REQUESTS", "32"),
+        ("DOWNLOAD_DELAY", "0"),
+        ("DOWNLOAD_DELAY", "0.5"),
+        ("DOWNLOAD_TIMEOUT", "0.001"),
+        ("EXTRACT_WORKERS", "0"),
+        ("PROGRESS_INTERVAL", "0"),
+        ("JSONL_OUTPUT", "/data/%(name)s/%(host)s-%(pid)s-%(job)s.jsonl"),
+        ("JSONL_OUTPUT", "articles.jsonl"),
+        ("STATE_DIR", "~/.newscrawler"),
+    ],
+)
+def test_sensible_values_pass(name, value):
+    check_settings(project_settings(**{name: value}))
+
+
+@pytest.mark.parametrize("name", NUMBERS)
+def test_a_number_setting_that_is_no_number_is_refused(name):
+    assert re.fullmatch(rf"setting {name}='fast' is not a (int|float)", refusal(**{name: "fast"}))
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("CONCURRENT_REQUESTS", "0", "setting CONCURRENT_REQUESTS='0' must be at least 1"),
+        ("CONCURRENT_REQUESTS_PER_DOMAIN", "-1",
+         "setting CONCURRENT_REQUESTS_PER_DOMAIN='-1' must be at least 1"),
+        ("CONCURRENT_REQUESTS", "2.5", "setting CONCURRENT_REQUESTS='2.5' is not a int"),
+        ("DOWNLOAD_DELAY", "-0.5", "setting DOWNLOAD_DELAY='-0.5' must be at least 0"),
+        ("DOWNLOAD_TIMEOUT", "0", "setting DOWNLOAD_TIMEOUT='0' must be at least 0.001"),
+        ("EXTRACT_TIMEOUT", "0", "setting EXTRACT_TIMEOUT='0' must be at least 0.001"),
+        ("FEED_PARSE_TIMEOUT", "-1", "setting FEED_PARSE_TIMEOUT='-1' must be at least 0.001"),
+        ("DOWNLOAD_MAXSIZE", "", "setting DOWNLOAD_MAXSIZE='' is not a int"),
+        ("SCHEDULER_READY_LEAD", "-0.1",
+         "setting SCHEDULER_READY_LEAD='-0.1' must be at least 0"),
+    ],
+)
+def test_a_number_out_of_range_is_refused_with_its_bound(name, value, message):
+    assert refusal(**{name: value}) == message
+
+
+@pytest.mark.parametrize(
+    ("template", "problem"),
+    [
+        ("out/%(nam)s.jsonl", "'nam'"),
+        ("out/%(name)d.jsonl", "%d format: a real number is required, not str"),
+        ("out/%(name.jsonl", "incomplete format key"),
+        ("out/100%.jsonl", "unsupported format character"),
+    ],
+)
+def test_a_broken_output_template_is_refused_with_the_placeholders_allowed(template, problem):
+    message = refusal(JSONL_OUTPUT=template)
+    assert message.startswith(
+        f"setting JSONL_OUTPUT={template!r} is not a valid path template "
+        "(use %(name)s, %(time)s, %(host)s, %(pid)s, %(job)s): ")
+    assert problem in message
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_state_dir_is_refused(value):
+    assert refusal(STATE_DIR=value) == "setting STATE_DIR must not be empty"
+
+
+def test_every_checked_setting_has_a_project_default():
+    # a check of a setting the project does not define would refuse every plain run
+    assert all(hasattr(newscrawler.settings, name) for name in CHECKS)

@@ -1,0 +1,175 @@
+"""RunSummary: the lines a person reads at the end of a crawl, and the run's verdict."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from scrapy import Request, signals
+
+from newscrawler import keys
+from newscrawler import signals as news_signals
+from newscrawler.report.summary import MAX_ARTICLE_LINES, RunSummary
+
+FEEDS = [f"https://site{n}.example/feed" for n in range(4)]
+
+
+def summary_of(crawler) -> RunSummary:
+    summary = crawler.get_extension(RunSummary)
+    assert summary is not None  # enabled in the project's EXTENSIONS
+    return summary
+
+
+def send(crawler, signal: object, **kwargs) -> None:
+    crawler.signals.send_catch_log(signal, **kwargs)
+
+
+def closing_lines(crawler, caplog, reason: str = "finished") -> list[str]:
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="newscrawler.summary"):
+        send(crawler, signals.spider_closed, spider=crawler.spider, reason=reason)
+    return [r.getMessage() for r in caplog.records if r.name == "newscrawler.summary"]
+
+
+def test_the_summary_counts_feeds_and_names_each_failure(make_crawler, caplog):
+    crawler = make_crawler()
+    send(crawler, news_signals.feeds_listed, count=4)
+    send(crawler, news_signals.feed_fetched, url=FEEDS[0], entries=12, warning=None)
+    send(crawler, news_signals.feed_fetched, url=FEEDS[1], entries=3,
+         warning="not well-formed XML (parsed anyway)")
+    send(crawler, news_signals.feed_failed, url=FEEDS[2], reason="HTTP 404")
+    send(crawler, news_signals.feed_not_modified, url=FEEDS[3])
+
+    lines = closing_lines(crawler, caplog)
+
+    assert lines[0] == "run summary (finished):"
+    assert "  feeds: 2 ok, 1 failed, 1 not modified, of 4 listed" in lines
+    assert f"    failed feed {FEEDS[2]}: HTTP 404" in lines
+    assert f"    warning for feed {FEEDS[1]}: not well-formed XML (parsed anyway)" in lines
+    assert any(line.endswith("feeds answering 304 Not Modified: 1") for line in lines)
+    assert crawler.stats.get_value(keys.FEEDS_TOTAL) == 4
+    assert crawler.stats.get_value(keys.FEEDS_OK) == 2
+    assert crawler.stats.get_value(keys.FEEDS_FAILED) == 1
+    assert crawler.stats.get_value(keys.FEEDS_NOT_MODIFIED) == 1
+    assert crawler.stats.get_value(keys.RUN_FAILED) is None
+
+
+def test_the_articles_line_reads_the_counts_of_the_pipelines(make_crawler, caplog):
+    crawler = make_crawler()
+    stats = crawler.stats
+    stats.set_value(keys.ARTICLES_WRITTEN, 5)
+    stats.set_value(f"{keys.ARTICLES_WRITTEN}/page", 4)
+    stats.set_value(f"{keys.ARTICLES_WRITTEN}/feed", 1)
+    stats.set_value(f"{keys.DROPPED}/duplicate", 2)
+    stats.set_value(f"{keys.DROPPED}/no text", 1)
+    stats.set_value(keys.ARTICLES_SKIPPED_SEEN, 7)
+    stats.set_value(keys.TORN_LINES_REPAIRED, 1)
+    stats.set_value(keys.OUTPUT, "output/feeds.jsonl")
+    send(crawler, news_signals.article_failed, url="https://a.example/1", reason="HTTP 500")
+
+    lines = closing_lines(crawler, caplog)
+
+    assert ("  articles: 5 written (4 page text, 1 feed fallback), 1 failed, "
+            "dropped: duplicate 2, no text 1") in lines
+    assert "    failed article https://a.example/1: HTTP 500" in lines
+    assert ("  already written by earlier runs, not requested again: 7 articles; "
+            "feeds answering 304 Not Modified: 0") in lines
+    assert "  torn last lines left by a killed run, moved aside: 1" in lines
+    assert "  output: output/feeds.jsonl" in lines
+    assert not any("blocked by the address rule" in line for line in lines)  # none blocked
+
+
+def test_feed_fallbacks_are_grouped_by_reason_without_their_details(make_crawler, caplog):
+    crawler = make_crawler()
+    for n, reason in enumerate(["not an HTML page (application/pdf)",
+                                "not an HTML page (image/png)",
+                                "page failed: HTTP 404"]):
+        send(crawler, news_signals.article_fallback, url=f"https://a.example/{n}", reason=reason)
+    lines = closing_lines(crawler, caplog)
+    assert "    feed fallback (not an HTML page): 2" in lines
+    assert "    feed fallback (page failed: HTTP 404): 1" in lines
+
+
+def test_failed_articles_beyond_the_limit_are_counted_not_listed(make_crawler, caplog):
+    crawler = make_crawler()
+    for n in range(MAX_ARTICLE_LINES + 3):
+        send(crawler, news_signals.article_failed, url=f"https://a.example/{n}", reason="gone")
+    lines = closing_lines(crawler, caplog)
+    assert sum(line.startswith("    failed article ") for line in lines) == MAX_ARTICLE_LINES
+    assert "    ... and 3 more failed articles (DEBUG log has each one)" in lines
+    assert crawler.stats.get_value(keys.ARTICLES_FAILED) == MAX_ARTICLE_LINES + 3
+
+
+@pytest.mark.parametrize(
+    ("ok", "failed", "not_modified", "verdict"),
+    [
+        (0, 2, 0, "no feed could be fetched (2 failed)"),
+        (0, 1, 0, "no feed could be fetched (1 failed)"),
+        (1, 3, 0, None),
+        (0, 3, 1, None),   # a 304 is an answer: the feed is fine, it has nothing new
+        (0, 0, 0, None),   # a resumed JOBDIR run may attempt no feed at all
+        (2, 0, 0, None),
+    ],
+)
+def test_the_run_fails_only_when_no_feed_could_be_fetched(make_crawler, caplog, ok, failed,
+                                                          not_modified, verdict):
+    crawler = make_crawler()
+    feeds = iter(f"https://site{n}.example/feed" for n in range(ok + failed + not_modified))
+    for _ in range(ok):
+        send(crawler, news_signals.feed_fetched, url=next(feeds), entries=1, warning=None)
+    for _ in range(failed):
+        send(crawler, news_signals.feed_failed, url=next(feeds), reason="connection refused")
+    for _ in range(not_modified):
+        send(crawler, news_signals.feed_not_modified, url=next(feeds))
+    closing_lines(crawler, caplog)
+    assert crawler.stats.get_value(keys.RUN_FAILED) == verdict
+    assert summary_of(crawler).run_failure() == verdict
+
+
+def test_a_redirect_loop_is_reported_for_the_feed_or_article_it_swallowed(make_crawler, caplog):
+    crawler = make_crawler()
+    loop = ["https://a.example/feed", "https://a.example/feed2"]
+    feed = Request("https://a.example/feed", meta={keys.FEED_URL: "https://a.example/feed",
+                                                   keys.REDIRECT_URLS: loop})
+    page = Request("https://b.example/x", meta={keys.REDIRECT_URLS: ["https://b.example/1",
+                                                                     "https://b.example/2",
+                                                                     "https://b.example/3"]})
+    send(crawler, signals.request_dropped, request=feed, spider=crawler.spider)
+    send(crawler, signals.request_dropped, request=page, spider=crawler.spider)
+    lines = closing_lines(crawler, caplog)
+    assert ("    failed feed https://a.example/feed: redirect loop (2 redirects, back to "
+            "https://a.example/feed)") in lines
+    assert ("    failed article https://b.example/1: redirect loop (3 redirects, back to "
+            "https://b.example/x)") in lines
+
+
+def test_a_plain_duplicate_request_is_not_a_failure(make_crawler, caplog):
+    # an article listed by two feeds: the dupefilter drops the second request, rightly
+    crawler = make_crawler()
+    send(crawler, signals.request_dropped, request=Request("https://a.example/1"),
+         spider=crawler.spider)
+    lines = closing_lines(crawler, caplog)
+    assert not any("failed" in line and "https://a.example/1" in line for line in lines)
+    assert crawler.stats.get_value(keys.ARTICLES_FAILED) is None
+
+
+def test_the_close_reason_and_the_elapsed_time_are_recorded(make_crawler, caplog):
+    crawler = make_crawler()
+    lines = closing_lines(crawler, caplog, reason="shutdown")
+    assert lines[0] == "run summary (shutdown):"
+    assert isinstance(crawler.stats.get_value(keys.ELAPSED_SECONDS), float)
+    assert any(line.startswith("  elapsed: ") and line.endswith(" s") for line in lines)
+    assert "  output: (none)" in lines
+
+
+def test_the_progress_line_counts_done_feeds_and_written_articles(make_crawler, caplog):
+    # a real engine that was never opened: nothing queued, nothing in flight
+    crawler = make_crawler(engine=True)
+    send(crawler, news_signals.feeds_listed, count=3)
+    send(crawler, news_signals.feed_fetched, url=FEEDS[0], entries=1, warning=None)
+    send(crawler, news_signals.feed_not_modified, url=FEEDS[1])
+    crawler.stats.set_value(keys.ARTICLES_WRITTEN, 2)
+    with caplog.at_level(logging.INFO, logger="newscrawler.summary"):
+        summary_of(crawler).log_progress()
+    assert caplog.records[-1].getMessage() == (
+        "progress: feeds 2/3 done, 2 articles written, 0 requests queued, 0 in flight")
