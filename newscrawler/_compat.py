@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from scrapy.pqueues import _path_safe
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from twisted.web import _newclient
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "OVERRIDDEN",
     "PRIVATE_NAMES",
+    "DecompressionMaxSizeExceeded",
     "ResponseFailed",
     "ResponseNeverReceived",
     "engine_in_progress",
@@ -32,6 +34,9 @@ __all__ = [
 # during a response, and exports no public name for them.
 ResponseFailed = _newclient.ResponseFailed
 ResponseNeverReceived = _newclient.ResponseNeverReceived
+
+# What Scrapy's gunzip raises when the decompressed size passes its max_size (a gzip bomb).
+DecompressionMaxSizeExceeded = _DecompressionMaxSizeExceeded
 
 
 def twisted_http_client_protocol() -> type:
@@ -79,11 +84,14 @@ OVERRIDDEN: tuple[tuple[str, str], ...] = (
     ("scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler", "_maybe_launch_in_thread"),
     ("scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler", "_download_request"),
     ("scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler", "_launch"),
+    # sources/sitemap.py: the news and image blocks of a <url>, read before Scrapy clears them
+    ("scrapy.utils.sitemap.Sitemap", "_process_sitemap_element"),
 )
 
 # Every private name used through this module, by module path: (module or class, attribute).
 PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("scrapy.pqueues", "_path_safe"),
+    ("scrapy.utils._compression", "_DecompressionMaxSizeExceeded"),
     ("scrapy.core.engine.ExecutionEngine", "_slot"),
     ("scrapy.core.engine._Slot", "nextcall"),
     ("scrapy.core.engine._Slot", "inprogress"),

@@ -30,3 +30,4 @@ class Article:
     fetched_at: str | None = None     # when the article page was fetched (UTC ISO 8601)
     entry_id: str | None = None       # the feed entry's id/guid, used to recognise it later
     category: str | None = None       # the feed list's category for the feed (OPML folder)
+    publisher: str | None = None      # news sitemap's <news:name>, else the page's site name

@@ -6,8 +6,13 @@ summary, the crawl command's exit status, Scrapyd, tests and scripts).
 """
 
 # --- request meta: ours --------------------------------------------------------------------
-FEED_URL = "feed_url"                    # on a feed request: the feed's URL as listed
-LISTED_BY = "listed_by"                  # on an article request: URL of the feed that listed it
+# on a source request (feed, sitemap, JSON Feed, home page): the URL asked for; conditional
+# requests key their stored validators on it
+FEED_URL = "feed_url"
+SOURCE = "source"                        # ... and the feed-list line it serves
+# on an article request: URL of the source that listed it; also on a child sitemap, a home
+# page's feed or robots.txt sitemap: what listed them (the address rule applies to them)
+LISTED_BY = "listed_by"
 LISTED_BY_ADDRESS = "listed_by_address"  # ... and the address that feed was served from
 RENDER = "render"                        # the feed list's render option ("js", "static")
 RENDER_FALLBACK = "render_fallback"      # this is the one browser retry of a static page
@@ -36,6 +41,9 @@ FEED_VALIDATORS_STORED = stat("feed_validators_stored")
 ARTICLES_WRITTEN = stat("articles_written")          # + "/page" or "/feed": by text source
 ARTICLES_FAILED = stat("articles_failed")
 ARTICLES_SKIPPED_SEEN = stat("articles_skipped_seen")
+NOT_REQUESTED = stat("not_requested")                # + "/<reason>": filters, sitemap bounds
+FILTERED_LANGUAGE = stat("filtered_language")        # + "/<code>": not written (LANGUAGES)
+SOURCE_KINDS = stat("source_kind")                   # + "/<kind>": what listed sources are
 DROPPED = stat("dropped")                            # + "/<reason>"
 RENDER_FALLBACKS = stat("render_fallback")
 RESPONSES_429 = stat("responses_429")

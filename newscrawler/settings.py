@@ -68,6 +68,7 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "newscrawler.output.pipelines.CleanPipeline": 100,
     "newscrawler.output.pipelines.ValidatePipeline": 200,
+    "newscrawler.output.pipelines.LanguageFilterPipeline": 250,  # LANGUAGES; off without it
     "newscrawler.output.pipelines.DedupePipeline": 300,
     "newscrawler.output.pipelines.JsonLinesWriter": 900,
 }
@@ -91,10 +92,27 @@ JSONL_OUTPUT = "output/%(name)s-%(time)s.jsonl"
 FEED_EXPORT_ENCODING = "utf-8"
 PROGRESS_INTERVAL = 5.0               # seconds between progress lines; 0 turns them off
 
+# --- Sources and filters ---------------------------------------------------------------------
+# Each filter is also a spider argument (-a since=48h, -a languages=en,de, -a max_per_source=20);
+# bad values stop the run with one error: line. See README, "Sources and filters".
+SINCE = ""                            # a date (2026-12-01) or an age (48h, 2d): entries published
+                                      # before are not requested; "" no filter
+LANGUAGES: list[str] = []             # ISO 639-1 codes (or "en,de"): articles in other languages
+                                      # are not written; [] every language
+MAX_PER_SOURCE = 0                    # articles requested per feed or sitemap and run, newest
+                                      # first; 0 no limit
+# A site's sitemap can list a million old pages; Google's news sitemaps hold two days.
+SITEMAP_MAX_AGE = 2 * 24 * 3600.0     # seconds: sitemap URLs dated older (by publication date,
+                                      # else <lastmod>) and child sitemaps changed before are not
+                                      # requested; 0 no window (undated URLs never are)
+SITEMAP_MAX_DEPTH = 2                 # levels of sitemap index followed below a listed source
+SITEMAP_MAX_CHILDREN = 50             # child sitemaps fetched per index, most recently changed
+SITEMAP_MAX_URLS = 50_000             # <url>s read per sitemap: the protocol's limit
+
 # --- Extraction ------------------------------------------------------------------------------
-EXTRACT_WORKERS = 0                   # processes for trafilatura and feedparser; 0: one per core
+EXTRACT_WORKERS = 0                   # processes for trafilatura and sources; 0: one per core
 EXTRACT_TIMEOUT = 20.0                # seconds one page may take before it is given up
-FEED_PARSE_TIMEOUT = 60.0             # seconds one feed may take to parse (a big one: seconds)
+FEED_PARSE_TIMEOUT = 60.0             # seconds one feed or sitemap may take to parse (big: seconds)
 MIN_PAGE_TEXT_CHARS = 200             # shorter page text is a teaser: use the feed's text
 
 # --- JavaScript rendering (scrapy-playwright) ------------------------------------------------

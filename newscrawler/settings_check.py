@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from scrapy.settings import BaseSettings
 
 from newscrawler.errors import ConfigError
+from newscrawler.sources.filters import parse_languages, parse_max_per_source, parse_since
 
 __all__ = ["check_settings"]
 
@@ -34,6 +36,17 @@ def _output_template(settings: BaseSettings, name: str) -> None:
         ) from None
 
 
+def _filter(parse: Callable[[object], object]) -> Callable[[BaseSettings, str], None]:
+    """A filter setting, read by the parser its spider argument has (sources/filters.py)."""
+    def check(settings: BaseSettings, name: str) -> None:
+        raw = settings.get(name)
+        try:
+            parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"setting {name}={raw!r} {exc}") from None
+    return check
+
+
 def _non_empty(settings: BaseSettings, name: str) -> None:
     if not str(settings.get(name) or "").strip():
         raise ConfigError(f"setting {name} must not be empty")
@@ -57,6 +70,13 @@ CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "MIN_PAGE_TEXT_CHARS": _number(int, 0),
     "PROGRESS_INTERVAL": _number(float, 0),
     "SCHEDULER_READY_LEAD": _number(float, 0),
+    "SITEMAP_MAX_AGE": _number(float, 0),
+    "SITEMAP_MAX_DEPTH": _number(int, 0),
+    "SITEMAP_MAX_CHILDREN": _number(int, 1),
+    "SITEMAP_MAX_URLS": _number(int, 1),
+    "SINCE": _filter(lambda value: parse_since(value, datetime.now(UTC))),
+    "LANGUAGES": _filter(parse_languages),
+    "MAX_PER_SOURCE": _filter(parse_max_per_source),
     "JSONL_OUTPUT": _output_template,
     "STATE_DIR": _non_empty,
 }

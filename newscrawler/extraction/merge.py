@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from newscrawler.extraction.page import PageFields
 from newscrawler.extraction.titles import TITLE_SEPARATORS, title_key
 from newscrawler.items import Article, TextSource
-from newscrawler.sources.feed import FeedEntry
+from newscrawler.sources.parsed import FeedEntry
 from newscrawler.utils.urls import canonical_url, site_key
 
 __all__ = ["build_article", "choose_text", "without_headline"]
@@ -25,10 +25,11 @@ def build_article(
 ) -> Article:
     """Merge what the feed said with what the page gave (``page`` is None when unusable).
 
-    The feed is the publisher's own metadata, so its title and date win (a feed title that is
-    the page's headline plus the site's name gives way to the headline); the page wins for the
-    text (without a first paragraph that repeats the headline), authors, image and language,
-    which feeds often leave out or truncate.
+    The feed (or sitemap) is the publisher's own metadata, so its title and date win (a feed
+    title that is the page's headline plus the site's name gives way to the headline); the page
+    wins for the text (without a first paragraph that repeats the headline), authors, image and
+    language, which feeds often leave out or truncate. The language the source declares stands
+    in when the page tells none (no page, or too little text).
     """
     page_text = without_headline(page.text, entry.title, page.title) if page else None
     text, source = choose_text(page_text, entry, min_text_chars)
@@ -40,7 +41,7 @@ def build_article(
         title=_headline(entry.title, page.title if page else None),
         authors=list((page.authors if page and page.authors else ()) or entry.authors),
         published=entry.published or (page.published if page else None),
-        language=page.language if page else None,
+        language=(page.language if page else None) or entry.language,
         summary=entry.summary or (page.description if page else None),
         text=text,
         text_source=source,
@@ -49,6 +50,7 @@ def build_article(
         fetched_at=fetched_at,
         entry_id=entry.entry_id,
         category=category,
+        publisher=entry.publisher or (page.site_name if page else None),
     )
 
 

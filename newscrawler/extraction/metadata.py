@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 from newscrawler.extraction.decoding import JSON_LD
 from newscrawler.extraction.titles import TITLE_SEPARATORS, title_key
 from newscrawler.utils.dates import to_utc_iso
+from newscrawler.utils.languages import iso639_1
 from newscrawler.utils.text import normalize_line
 
 __all__ = [
@@ -54,7 +55,6 @@ _DATE_ELEMENTS = (
 )
 _EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)   # "0001-01-01T00:00:00Z" is a CMS placeholder
 _LANG_CODE = re.compile(r"^[a-z]{2}$")
-_LANG_ALIASES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv"}
 # py3langid labels that are not ISO 639-1 codes but have a macro-language code.
 _LANGID_TO_639_1 = {
     "arz": "ar", "ary": "ar", "uzs": "uz", "wuu": "zh", "yue": "zh", "kik": "ki", "gug": "gn",
@@ -74,18 +74,10 @@ def declared_language(tree: Any) -> str | None:
         if element is not None:
             candidates.append(element.get("content"))
     for value in candidates:
-        code = _iso639_1(value)
+        code = iso639_1(value)
         if code:
             return code
     return None
-
-
-def _iso639_1(value: str | None) -> str | None:
-    if not value or not isinstance(value, str):
-        return None
-    primary = re.split(r"[-_,;\s]", value.strip().lower(), maxsplit=1)[0]
-    primary = _LANG_ALIASES.get(primary, primary)
-    return primary if _LANG_CODE.match(primary) else None
 
 
 @cache

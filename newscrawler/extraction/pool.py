@@ -1,10 +1,11 @@
-"""Extraction off the reactor thread: trafilatura and feedparser run in worker processes.
+"""Extraction off the reactor thread: trafilatura and source parsing run in worker processes.
 
-trafilatura is CPU-bound (tens of ms a page), and so is feedparser (7 ms for a 5-entry feed,
-over 100 ms for a big one). Run in a callback they block every download while they work and
-leave the other cores idle, so the spider awaits this pool instead. pebble's pool
-kills and replaces a worker whose task overruns its timeout, which concurrent.futures cannot
-do: one pathological page costs ``timeout`` seconds, never a stalled crawl.
+trafilatura is CPU-bound (tens of ms a page), and so are feedparser (7 ms for a 5-entry feed,
+over 100 ms for a big one) and the sitemap parser (about a second for 50,000 URLs). Run in a
+callback they block every download while they work and leave the other cores idle, so the
+spider awaits this pool instead. pebble's pool kills and replaces a worker whose task overruns
+its timeout, which concurrent.futures cannot do: one pathological page costs ``timeout``
+seconds, never a stalled crawl.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from typing import Any, TypeVar
 from pebble import ProcessExpired, ProcessPool
 
 from newscrawler.extraction.page import PageFields, extract
-from newscrawler.sources.feed import ParsedFeed, parse_feed
+from newscrawler.sources.parsed import ParsedSource
+from newscrawler.sources.selection import Rules
+from newscrawler.sources.source import ReadLimits, read_source
 
 __all__ = ["ExtractionFailed", "ExtractionPool", "ExtractionTimeout", "default_workers"]
 
@@ -34,14 +37,15 @@ T = TypeVar("T")
 
 
 def _warm_up() -> None:
-    """Load what the first real page and feed would otherwise load while the crawl waits."""
+    """Load what the first real page and source would otherwise load while the crawl waits."""
     extract(b"<html><body><p>warm</p></body></html>", "http://warm-up.invalid/")
-    parse_feed(b"<rss version='2.0'><channel><item><link>/a</link></item></channel></rss>",
-               "http://warm-up.invalid/")
+    read_source(b"<rss version='2.0'><channel><item><link>/a</link></item></channel></rss>",
+                "http://warm-up.invalid/")
+    read_source(b"<urlset><url><loc>/a</loc></url></urlset>", "http://warm-up.invalid/")
 
 
 class ExtractionFailed(Exception):
-    """A page or feed could not be processed in a worker: the reason is the message."""
+    """A page or source could not be processed in a worker: the reason is the message."""
 
 
 class ExtractionTimeout(ExtractionFailed):
@@ -81,9 +85,12 @@ class ExtractionPool:
         return await self._run(extract, (html, url), {"encoding": encoding}, self.timeout,
                                "extraction", "the extraction worker")
 
-    async def parse_feed(self, body: bytes, url: str, headers: dict[str, str]) -> ParsedFeed:
-        return await self._run(parse_feed, (body, url, headers), {}, self.feed_timeout,
-                               "parsing the feed", "the feed parsing worker")
+    async def read_source(self, body: bytes, url: str, headers: dict[str, str],
+                          limits: ReadLimits, rules: Rules) -> ParsedSource:
+        """A feed, sitemap, JSON Feed or HTML page parsed, and what of it to request."""
+        return await self._run(read_source, (body, url, headers, limits, rules), {},
+                               self.feed_timeout, "parsing the source",
+                               "the source parsing worker")
 
     async def _run(self, function: Callable[..., T], args: tuple[Any, ...],
                    kwargs: dict[str, Any], timeout: float, work: str, worker: str) -> T:

@@ -1,4 +1,4 @@
-"""Item pipelines, in the order they run: clean → validate → de-duplicate → write.
+"""Item pipelines, in the order they run: clean → validate → filter → de-duplicate → write.
 
 The writer is the only code that opens the output file. It is a pipeline rather than a Scrapy
 feed export because it must flush each line before anything records the article as written
@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 
 from newscrawler import keys
 from newscrawler.output.jsonl import last_whole_line, output_path, repair_torn_tail
+from newscrawler.sources.filters import parse_languages
 from newscrawler.state.extension import CrawlState
 from newscrawler.state.store import article_keys
 from newscrawler.utils.dates import to_utc_iso
@@ -27,7 +28,8 @@ from newscrawler.utils.urls import canonical_url
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["CleanPipeline", "DedupePipeline", "JsonLinesWriter", "ValidatePipeline"]
+__all__ = ["CleanPipeline", "DedupePipeline", "JsonLinesWriter", "LanguageFilterPipeline",
+           "ValidatePipeline"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ class CleanPipeline:
         for key in ("url", "feed_url"):
             if adapter.get(key):
                 adapter[key] = canonical_url(adapter[key])
-        for key in ("title", "language", "image", "category"):
+        for key in ("title", "language", "image", "category", "publisher"):
             adapter[key] = normalize_line(adapter.get(key)) or None
         adapter["summary"] = html_to_text(adapter.get("summary")) or None
         adapter["text"] = normalize_text(adapter.get("text")) or None
@@ -69,6 +71,35 @@ class ValidatePipeline:
             if not adapter.get(field):
                 self.stats.inc_value(f"{keys.DROPPED}/no {field}")
                 raise DropItem(f"no {field}: {adapter.get('url')}")
+        return item
+
+
+class LanguageFilterPipeline:
+    """``LANGUAGES``: an article in another language is not written; counted by language.
+
+    The language is known only after extraction (sources that declare another one were not
+    requested at all). An article whose language cannot be told is written: it is not known
+    to be in another language.
+    """
+
+    def __init__(self, crawler: Crawler, languages: frozenset[str]) -> None:
+        self.stats = crawler.stats
+        self.languages = languages
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LanguageFilterPipeline:
+        languages = parse_languages(crawler.settings.get("LANGUAGES"))
+        if not languages:
+            raise NotConfigured("LANGUAGES is empty: every language is written")
+        return cls(crawler, languages)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        language = adapter.get("language")
+        if language and language not in self.languages:
+            self.stats.inc_value(f"{keys.FILTERED_LANGUAGE}/{language}")
+            # a filter doing its job, not a problem: Scrapy would log each drop as a warning
+            raise DropItem(f"language {language}: {adapter.get('url')}", log_level="DEBUG")
         return item
 
 

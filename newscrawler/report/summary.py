@@ -17,6 +17,8 @@ from scrapy.utils.asyncio import create_looping_call
 
 from newscrawler import keys
 from newscrawler import signals as news_signals
+from newscrawler.report.sources import SourceBook
+from newscrawler.sources.parsed import SourceKind
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 # the run summary's log channel, by its old name: scripts grep logs for it
 logger = logging.getLogger("newscrawler.summary")
 MAX_ARTICLE_LINES = 50  # every failed feed is listed; failed articles up to this many
+MAX_SOURCE_LINES = 50   # a line per source (its kind) for lists up to this long
 
 
 class RunSummary:
@@ -33,9 +36,8 @@ class RunSummary:
         self.stats = crawler.stats
         self.interval = crawler.settings.getfloat("PROGRESS_INTERVAL")
         self.feeds_total = 0
-        self.feeds_ok: list[str] = []
-        self.feeds_failed: dict[str, str] = {}
-        self.feeds_not_modified: list[str] = []
+        self.sources = SourceBook()
+        self.feeds_failed: dict[str, str] = {}   # document -> "<what it is> <url>: <reason>"
         self.feed_warnings: dict[str, str] = {}
         self.fallbacks: Counter[str] = Counter()
         self.articles_failed: dict[str, str] = {}
@@ -49,6 +51,7 @@ class RunSummary:
         connect(self.feed_fetched, signal=news_signals.feed_fetched)
         connect(self.feed_failed, signal=news_signals.feed_failed)
         connect(self.feed_not_modified, signal=news_signals.feed_not_modified)
+        connect(self.entries_not_requested, signal=news_signals.entries_not_requested)
         connect(self.article_fallback, signal=news_signals.article_fallback)
         connect(self.article_failed, signal=news_signals.article_failed)
 
@@ -74,7 +77,8 @@ class RunSummary:
             return  # a plain duplicate (an article in two feeds, a resumed JOBDIR run)
         reason = f"redirect loop ({len(redirects)} redirects, back to {request.url})"
         if keys.FEED_URL in request.meta:
-            self.feed_failed(request.meta[keys.FEED_URL], reason)
+            self.feed_failed(request.meta[keys.FEED_URL], reason,
+                             source=request.meta.get(keys.SOURCE))
         else:
             self.article_failed(redirects[0], reason)
 
@@ -82,19 +86,24 @@ class RunSummary:
         self.feeds_total = count
         self.stats.set_value(keys.FEEDS_TOTAL, count)
 
-    def feed_fetched(self, url: str, entries: int, warning: str | None, **_: Any) -> None:
-        self.feeds_ok.append(url)
-        self.stats.inc_value(keys.FEEDS_OK)
+    def feed_fetched(self, url: str, entries: int, warning: str | None,
+                     kind: SourceKind | None = None, source: str | None = None,
+                     **_: Any) -> None:
+        self.sources.fetched(source or url, kind, entries)
         if warning:
-            self.feed_warnings[url] = warning
+            self.feed_warnings[url] = f"{_noun(kind)} {url}: {warning}"
 
-    def feed_failed(self, url: str, reason: str, **_: Any) -> None:
-        self.feeds_failed[url] = reason
-        self.stats.inc_value(keys.FEEDS_FAILED)
+    def feed_failed(self, url: str, reason: str, source: str | None = None,
+                    kind: SourceKind | None = None, **_: Any) -> None:
+        self.sources.failed(source or url)
+        self.feeds_failed[url] = f"{_noun(kind)} {url}: {reason}"
 
-    def feed_not_modified(self, url: str, **_: Any) -> None:
-        self.feeds_not_modified.append(url)
-        self.stats.inc_value(keys.FEEDS_NOT_MODIFIED)
+    def feed_not_modified(self, url: str, source: str | None = None, **_: Any) -> None:
+        self.sources.not_modified(source or url)
+
+    def entries_not_requested(self, counts: dict[str, int], **_: Any) -> None:
+        for reason, count in counts.items():
+            self.stats.inc_value(f"{keys.NOT_REQUESTED}/{reason}", count)
 
     def article_fallback(self, url: str, reason: str, **_: Any) -> None:
         self.fallbacks[_reason_kind(reason)] += 1
@@ -110,7 +119,8 @@ class RunSummary:
         engine = self.crawler.engine
         scheduler = engine.scheduler if engine else None
         queued = len(scheduler) if scheduler is not None else 0
-        done = len(self.feeds_ok) + len(self.feeds_failed) + len(self.feeds_not_modified)
+        outcomes = self.sources.outcomes()
+        done = sum(outcomes.values()) - outcomes["pending"]
         logger.info(
             "progress: feeds %d/%d done, %d articles written, %d requests queued, %d in flight",
             done, self.feeds_total, self.stats.get_value(keys.ARTICLES_WRITTEN, 0), queued,
@@ -122,6 +132,12 @@ class RunSummary:
             self._loop.stop()
         elapsed = monotonic() - self.started
         self.stats.set_value(keys.ELAPSED_SECONDS, round(elapsed, 3))
+        outcomes = self.sources.outcomes()
+        for key, outcome in ((keys.FEEDS_OK, "ok"), (keys.FEEDS_FAILED, "failed"),
+                             (keys.FEEDS_NOT_MODIFIED, "not modified")):
+            self.stats.set_value(key, outcomes[outcome])
+        for kind, count in self.sources.kinds().items():
+            self.stats.set_value(f"{keys.SOURCE_KINDS}/{kind}", count)
         failure = self.run_failure()
         if failure:
             self.stats.set_value(keys.RUN_FAILED, failure)
@@ -131,25 +147,24 @@ class RunSummary:
     def run_failure(self) -> str | None:
         """Why the run as a whole failed (the crawl command then exits non-zero), or None."""
         # A resumed JOBDIR run may attempt no feed at all: that is not a failure.
-        if self.feeds_failed and not self.feeds_ok and not self.feeds_not_modified:
-            return f"no feed could be fetched ({len(self.feeds_failed)} failed)"
+        outcomes = self.sources.outcomes()
+        if outcomes["failed"] and not outcomes["ok"] and not outcomes["not modified"]:
+            return f"no feed could be fetched ({outcomes['failed']} failed)"
         return None
 
     def summary_lines(self, reason: str, elapsed: float) -> list[str]:
         get = self.stats.get_value
         written = get(keys.ARTICLES_WRITTEN, 0)
-        dropped = {
-            key.rsplit("/", 1)[1]: value
-            for key, value in self.stats.get_stats().items()
-            if key.startswith(f"{keys.DROPPED}/")
-        }
+        dropped = self._counts(keys.DROPPED)
+        outcomes = self.sources.outcomes()
         lines = [
             f"run summary ({reason}):",
-            f"  feeds: {len(self.feeds_ok)} ok, {len(self.feeds_failed)} failed, "
-            f"{len(self.feeds_not_modified)} not modified, of {self.feeds_total} listed",
+            f"  feeds: {outcomes['ok']} ok, {outcomes['failed']} failed, "
+            f"{outcomes['not modified']} not modified, of {self.feeds_total} listed",
         ]
-        lines += [f"    failed feed {url}: {why}" for url, why in self.feeds_failed.items()]
-        lines += [f"    warning for feed {url}: {why}" for url, why in self.feed_warnings.items()]
+        lines += self._source_lines()
+        lines += [f"    failed {line}" for line in self.feeds_failed.values()]
+        lines += [f"    warning for {line}" for line in self.feed_warnings.values()]
         lines.append(
             f"  articles: {written} written ({get(f'{keys.ARTICLES_WRITTEN}/page', 0)} page text, "
             f"{get(f'{keys.ARTICLES_WRITTEN}/feed', 0)} feed fallback), "
@@ -163,9 +178,10 @@ class RunSummary:
         if len(failed_articles) > MAX_ARTICLE_LINES:
             lines.append(f"    ... and {len(failed_articles) - MAX_ARTICLE_LINES} more "
                          f"failed articles (DEBUG log has each one)")
+        lines += self._filter_lines()
         lines.append(f"  already written by earlier runs, not requested again: "
                      f"{get(keys.ARTICLES_SKIPPED_SEEN, 0)} articles; "
-                     f"feeds answering 304 Not Modified: {len(self.feeds_not_modified)}")
+                     f"feeds answering 304 Not Modified: {outcomes['not modified']}")
         if get(keys.TORN_LINES_REPAIRED):
             lines.append(f"  torn last lines left by a killed run, moved aside: "
                          f"{get(keys.TORN_LINES_REPAIRED)}")
@@ -176,6 +192,40 @@ class RunSummary:
         lines.append(f"  elapsed: {elapsed:.1f} s")
         lines.append(f"  output: {get(keys.OUTPUT, '(none)')}")
         return lines
+
+    def _source_lines(self) -> list[str]:
+        """What the listed sources turned out to be: a line each, or counts for long lists."""
+        kinds = self.sources.kinds()
+        if not kinds:
+            return []
+        lines = ["  sources by kind: " + ", ".join(f"{kind} {count}"
+                                                   for kind, count in kinds.most_common())]
+        if len(self.sources.records) <= MAX_SOURCE_LINES:
+            lines += [f"    {line}" for line in self.sources.lines()]
+        return lines
+
+    def _filter_lines(self) -> list[str]:
+        """What the filters and sitemap bounds kept from being requested, or written."""
+        not_requested = self._counts(keys.NOT_REQUESTED)
+        languages = self._counts(keys.FILTERED_LANGUAGE)
+        lines = []
+        if not_requested:
+            lines.append("  not requested: " + ", ".join(
+                f"{why} {count}" for why, count in sorted(not_requested.items())))
+        if languages:
+            lines.append("  not written, in another language (LANGUAGES): " + ", ".join(
+                f"{code} {count}" for code, count in sorted(languages.items())))
+        return lines
+
+    def _counts(self, prefix: str) -> dict[str, int]:
+        return {key.removeprefix(f"{prefix}/"): value
+                for key, value in self.stats.get_stats().items()
+                if key.startswith(f"{prefix}/")}
+
+
+def _noun(kind: SourceKind | None) -> str:
+    """How a summary line names a document: "feed" unless it is known to be a sitemap."""
+    return kind.value if kind is not None and kind.is_sitemap else "feed"
 
 
 def _reason_kind(reason: str) -> str:

@@ -1,20 +1,21 @@
-"""A site's home page in, its feeds out: the feed links a page announces, and telling an HTML
-page from a feed document."""
+"""A site's home page in, its feeds out: the feed links a page announces, telling an HTML page
+from a feed document, and which of a site's robots.txt sitemaps to read when the page
+announces no feed."""
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
 
 from newscrawler.utils.urls import is_fetchable_url
 
-__all__ = ["discover_feed_links", "looks_like_html"]
+__all__ = ["discover_feed_links", "is_home_page_url", "looks_like_html", "preferred_sitemaps"]
 
 FEED_LINK_TYPES = frozenset({
     "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
-    "text/xml", "application/feed+xml",
+    "text/xml", "application/feed+xml", "application/feed+json", "application/json",
 })
 
 
@@ -38,3 +39,17 @@ def discover_feed_links(body: bytes, url: str) -> list[str]:
             if is_fetchable_url(href) and href not in found:
                 found.append(href)
     return found
+
+
+def is_home_page_url(url: str) -> bool:
+    """A site's front page (``https://example.com/``): the page whose site's robots.txt
+    sitemaps stand in for a feed. A deeper HTML page in a feed list is a broken feed URL."""
+    return urlsplit(url).path in ("", "/")
+
+
+def preferred_sitemaps(urls: list[str]) -> list[str]:
+    """The sitemaps of a robots.txt worth reading for news: the news sitemaps if it names any
+    (a site's full sitemap lists every page it ever had), else all of them, in its order."""
+    unique = list(dict.fromkeys(u for u in urls if is_fetchable_url(u)))
+    news = [u for u in unique if "news" in urlsplit(u).path.lower()]
+    return news or unique

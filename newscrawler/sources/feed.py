@@ -1,4 +1,4 @@
-"""Feed documents in, typed entries out: feedparser behind one pure function.
+"""RSS, Atom and RDF documents in, typed entries out: feedparser behind one pure function.
 
 feedparser always gets the body as ``io.BytesIO``: given a ``str`` it treats a value that looks
 like a path or URL as something to open, so a hostile feed body could make it read local files.
@@ -8,68 +8,40 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
 
-from newscrawler.sources.discovery import looks_like_html
+from newscrawler.sources.parsed import FeedEntry, ParsedSource, SourceKind
 from newscrawler.utils.dates import to_utc_iso
+from newscrawler.utils.languages import iso639_1
 from newscrawler.utils.text import html_to_text, normalize_line
 from newscrawler.utils.urls import is_fetchable_url
 
-__all__ = ["FeedEntry", "ParsedFeed", "parse_feed"]
+__all__ = ["parse_feed"]
 
 
-@dataclass(frozen=True, slots=True)
-class FeedEntry:
-    """What a feed says about one article. Picklable: it rides in request ``cb_kwargs``."""
-
-    link: str
-    entry_id: str | None = None
-    title: str | None = None
-    published: str | None = None
-    authors: tuple[str, ...] = ()
-    summary: str | None = None        # plain text
-    content: str | None = None        # plain text of content:encoded / Atom content
-    tags: tuple[str, ...] = ()
-    image: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedFeed:
-    title: str | None
-    entries: tuple[FeedEntry, ...]
-    problem: str | None = None                          # why the feed is unusable, or None
-    warning: str | None = None                          # recovered from, e.g. malformed XML
-    skipped_links: tuple[tuple[str, str], ...] = field(default=())  # (link, reason)
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
-
-
-def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> ParsedFeed:
+def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> ParsedSource:
     """Parse an RSS 0.9x/1.0/2.0, Atom or RDF document fetched from ``url``.
 
     ``headers`` (lower-case names) give feedparser the HTTP charset; ``url`` is the base for
-    relative links when the document has no ``xml:base``.
+    relative links when the document has no ``xml:base``. The feed's ``<language>`` becomes
+    each entry's declared language.
     """
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     response_headers["content-location"] = url
     if not body.strip():
-        return ParsedFeed(title=None, entries=(), problem="empty response body")
+        return ParsedSource(SourceKind.UNKNOWN, problem="empty response body")
     parsed = feedparser.parse(io.BytesIO(body), response_headers=response_headers)
     bozo = _bozo_reason(parsed)
+    kind = _kind(parsed.get("version") or "")
     if not parsed.entries:
         if not parsed.get("version"):
-            if looks_like_html(body):
-                return ParsedFeed(title=None, entries=(), problem="an HTML page, not a feed")
-            return ParsedFeed(title=None, entries=(),
-                              problem=f"not a feed ({bozo or 'unknown format'})")
+            return ParsedSource(kind, problem=f"not a feed ({bozo or 'unknown format'})")
         problem = f"malformed feed with no entries ({bozo})" if bozo else "feed has no entries"
-        return ParsedFeed(title=_feed_title(parsed), entries=(), problem=problem)
+        return ParsedSource(kind, title=_feed_title(parsed), problem=problem)
+    language = iso639_1(parsed.feed.get("language"))
     entries: list[FeedEntry] = []
     skipped: list[tuple[str, str]] = []
     for raw in parsed.entries:
@@ -80,13 +52,24 @@ def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
         if not is_fetchable_url(link):
             skipped.append((link[:200], "not an http(s) link"))
             continue
-        entries.append(_entry(raw, link))
-    return ParsedFeed(
+        entries.append(_entry(raw, link, language))
+    return ParsedSource(
+        kind,
         title=_feed_title(parsed),
         entries=tuple(entries),
+        listed=len(parsed.entries),
         warning=f"malformed feed, entries recovered ({bozo})" if bozo else None,
         skipped_links=tuple(skipped),
     )
+
+
+def _kind(version: str) -> SourceKind:
+    """feedparser's version string: rss090/rss10 are RDF, rss091u..rss20 RSS, atom* Atom."""
+    if version.startswith("atom"):
+        return SourceKind.ATOM
+    if version in ("rss090", "rss10"):
+        return SourceKind.RDF
+    return SourceKind.RSS if version.startswith("rss") else SourceKind.UNKNOWN
 
 
 def _bozo_reason(parsed: Any) -> str | None:
@@ -119,7 +102,7 @@ def _entry_link(raw: Any, feed_url: str) -> str | None:
     return urljoin(feed_url, link.strip())
 
 
-def _entry(raw: Any, link: str) -> FeedEntry:
+def _entry(raw: Any, link: str, language: str | None) -> FeedEntry:
     return FeedEntry(
         link=link,
         entry_id=normalize_line(raw.get("id")) or None,
@@ -133,6 +116,7 @@ def _entry(raw: Any, link: str) -> FeedEntry:
             if normalize_line(t.get("term") or t.get("label"))
         )),
         image=_image(raw),
+        language=language,
     )
 
 

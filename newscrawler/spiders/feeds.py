@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -21,39 +22,62 @@ from newscrawler.extraction.merge import build_article
 from newscrawler.extraction.page import PageFields
 from newscrawler.extraction.pool import ExtractionFailed, ExtractionPool, default_workers
 from newscrawler.items import Article
-from newscrawler.politeness.robots import prefetch_robots
+from newscrawler.politeness.robots import prefetch_robots, robots_sitemaps
 from newscrawler.rendering.routing import article_meta, browser_retry, should_retry_in_browser
 from newscrawler.report.failures import describe_failure
 from newscrawler.safety.middleware import BlockedAddress
-from newscrawler.sources.discovery import discover_feed_links
-from newscrawler.sources.feed import FeedEntry
+from newscrawler.sources.discovery import is_home_page_url, preferred_sitemaps
 from newscrawler.sources.feedlist import load_feed_list
+from newscrawler.sources.filters import parse_languages, parse_max_per_source, parse_since
 from newscrawler.sources.listtypes import FeedList, FeedListError, FeedSource
+from newscrawler.sources.parsed import FeedEntry, ParsedSource, SitemapLink, SourceKind
+from newscrawler.sources.selection import (
+    BELOW_MAX_DEPTH,
+    OVER_MAX_PER_SOURCE,
+    SITEMAP_LOOP,
+    Rules,
+    newest_first,
+)
+from newscrawler.sources.source import ReadLimits
 from newscrawler.state.conditional import is_not_modified
 from newscrawler.state.extension import CrawlState
 from newscrawler.state.store import article_keys, open_store
 from newscrawler.utils.urls import canonical_url
 
-# Within a site, feeds go before articles: every site's chain of requests starts at once.
-FEED_PRIORITY = 10
+# Within a site, sources go before articles: every site's chain of requests starts at once.
+SOURCE_PRIORITY = 10
 ARTICLE_PRIORITY = 0
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+# -a arguments that are settings for this run (settings freeze after the spider is built),
+# with the parser that checks their value
+ARGUMENT_SETTINGS: dict[str, tuple[str, Callable[[Any], object]]] = {
+    "since": ("SINCE", lambda value: parse_since(value, datetime.now(UTC))),
+    "languages": ("LANGUAGES", parse_languages),
+    "max_per_source": ("MAX_PER_SOURCE", parse_max_per_source),
+}
 
 
 @dataclass(frozen=True, slots=True)
-class FeedContext:
-    """What a feed's requests carry from the feed list: plain values, so JOBDIR can pickle them."""
+class SourceContext:
+    """What a source's requests carry: plain values, so JOBDIR and Redis can pickle them."""
 
+    listed: str                         # the feed-list line this document serves
     category: str | None = None
     render: str | None = None
-    discovered_from: str | None = None  # the home page this feed was found on
+    discovered_from: str | None = None  # the home page this source was found on
+    indexes: tuple[str, ...] = ()       # the sitemap indexes above this sitemap, top first
+    named_as: SourceKind | None = None  # what the document that led here called it
+
 
     @classmethod
-    def of(cls, source: FeedSource) -> FeedContext:
-        return cls(category=source.category, render=source.render)
+    def of(cls, source: FeedSource) -> SourceContext:
+        return cls(listed=source.url, category=source.category, render=source.render)
 
-    def discovered_at(self, page_url: str) -> FeedContext:
-        return replace(self, discovered_from=page_url)
+    def discovered_at(self, page_url: str, kind: SourceKind | None = None) -> SourceContext:
+        return replace(self, discovered_from=page_url, named_as=kind)
+
+    def below(self, index_url: str) -> SourceContext:
+        return replace(self, indexes=(*self.indexes, index_url), named_as=SourceKind.SITEMAP)
 
 
 class FeedsSpider(scrapy.Spider):
@@ -64,6 +88,8 @@ class FeedsSpider(scrapy.Spider):
         self.feed_list: FeedList = self.load_feeds(feeds)
         self.extractor: ExtractionPool | None = None
         self.crawl_state: CrawlState | None = None  # not "state": JOBDIR owns spider.state
+        self.rules = Rules()
+        self.limits = ReadLimits()
         self._robots_prefetch: list[Any] = []  # keeps the prefetch tasks alive
 
     @staticmethod
@@ -77,13 +103,22 @@ class FeedsSpider(scrapy.Spider):
     def validate_arguments(cls, settings: BaseSettings, arguments: dict[str, Any]) -> None:
         """Called by the crawl command before the reactor starts: fail fast, one line."""
         cls.load_feeds(arguments.get("feeds"))
+        for name, (_setting, parse) in ARGUMENT_SETTINGS.items():
+            if name in arguments:
+                try:
+                    parse(arguments[name])
+                except ValueError as exc:
+                    raise ConfigError(f"{name}={arguments[name]!r} {exc}") from None
         open_store(settings).close()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> FeedsSpider:
-        # -a recrawl=1 is the RECRAWL setting for this run (settings freeze after the spider)
+        # -a recrawl=1 is the RECRAWL setting for this run, -a since=48h SINCE, and so on
         if (recrawl := kwargs.pop("recrawl", None)) is not None:
             crawler.settings.set("RECRAWL", _is_true(recrawl), priority="spider")
+        for name, (setting, _parse) in ARGUMENT_SETTINGS.items():
+            if name in kwargs:
+                crawler.settings.set(setting, kwargs.pop(name), priority="spider")
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._spider_closed, signal=signals.spider_closed)
@@ -100,66 +135,132 @@ class FeedsSpider(scrapy.Spider):
         if self.settings.getbool("ROBOTSTXT_PREFETCH"):
             self._robots_prefetch = prefetch_robots(self.crawler, urls)
         for source in self.feed_list.sources:
-            yield self.feed_request(source.url, FeedContext.of(source))
+            yield self.source_request(source.url, SourceContext.of(source))
 
-    # feeds
+    # sources: feeds, sitemaps, JSON Feeds, home pages
 
-    def feed_request(self, url: str, context: FeedContext) -> Request:
-        return Request(
-            url,
-            callback=self.parse_feed,
-            errback=self.feed_error,
-            priority=FEED_PRIORITY,
-            cb_kwargs={"context": context},
-            meta={keys.FEED_URL: url, keys.HANDLE_HTTPSTATUS_LIST: [304]},
-        )
+    def source_request(self, url: str, context: SourceContext, listed_by: str | None = None
+                       ) -> Request:
+        """A listed source, or one a document led to (``listed_by``: the address rule applies
+        to it as to an article link)."""
+        meta: dict[str, Any] = {keys.FEED_URL: url, keys.SOURCE: context.listed,
+                                keys.HANDLE_HTTPSTATUS_LIST: [304]}
+        if listed_by is not None:
+            meta[keys.LISTED_BY] = listed_by
+        return Request(url, callback=self.parse_source, errback=self.source_error,
+                       priority=SOURCE_PRIORITY, cb_kwargs={"context": context}, meta=meta)
 
-    async def parse_feed(self, response: Response, context: FeedContext
-                         ) -> AsyncIterator[Request]:
-        feed_url = response.meta[keys.FEED_URL]
+    async def parse_source(self, response: Response, context: SourceContext
+                           ) -> AsyncIterator[Request]:
+        url = response.meta[keys.FEED_URL]
         if is_not_modified(response):
-            self._send(news_signals.feed_not_modified, url=feed_url)
+            self._send(news_signals.feed_not_modified, url=url, source=context.listed)
             return
         assert self.extractor is not None
         try:
-            parsed = await self.extractor.parse_feed(response.body, response.url,
-                                                     _headers(response))
+            parsed = await self.extractor.read_source(response.body, response.url,
+                                                      _headers(response), self.limits, self.rules)
         except ExtractionFailed as exc:
-            self._send(news_signals.feed_failed, url=feed_url, reason=str(exc))
+            self._failed(url, str(exc), context)
             return
-        if not parsed.ok and not context.discovered_from:
-            discovered = discover_feed_links(response.body, response.url)
-            if discovered:
-                # A home page in the list: follow the first feed it announces.
-                yield self.feed_request(discovered[0], context.discovered_at(feed_url))
-                return
+        if parsed.kind is SourceKind.HTML_PAGE:
+            for request in await self._follow_page(response, parsed, context):
+                yield request
+            return
         if not parsed.ok:
-            self._send(news_signals.feed_failed, url=feed_url, reason=parsed.problem)
+            self._failed(url, parsed.problem or "unusable", context)
             return
         for link, reason in parsed.skipped_links:
-            self.logger.info("feed %s: skipped entry link %r: %s", feed_url, link, reason)
-        self._send(news_signals.feed_fetched, url=feed_url, entries=len(parsed.entries),
-                   warning=parsed.warning)
-        for entry in parsed.entries:
-            if self._already_written(entry, response.url):
-                self.crawler.stats.inc_value(keys.ARTICLES_SKIPPED_SEEN)
-                continue
+            self.logger.info("source %s: skipped entry link %r: %s", url, link, reason)
+        not_requested: Counter[str] = Counter(dict(parsed.not_requested))
+        children = self._children(parsed.sitemaps, response, context, not_requested)
+        warning = parsed.warning
+        if not_requested[SITEMAP_LOOP]:
+            warning = "; ".join(filter(None, (warning, "it lists itself or an index above it "
+                                                       "(not followed)")))
+        self._send(news_signals.feed_fetched, url=url, entries=parsed.listed, warning=warning,
+                   kind=parsed.kind, source=context.listed)
+        for child in children:
+            yield self.source_request(child.url, context.below(response.url),
+                                      listed_by=response.url)
+        for entry in self._entries_to_request(parsed.entries, response.url, not_requested):
             yield self.article_request(entry, response.url, context)
+        if +not_requested:
+            self._send(news_signals.entries_not_requested, url=url, source=context.listed,
+                       counts=dict(+not_requested))
 
-    def _already_written(self, entry: FeedEntry, feed_url: str) -> bool:
+    def _children(self, sitemaps: tuple[SitemapLink, ...], response: Response,
+                  context: SourceContext, not_requested: Counter[str]) -> list[SitemapLink]:
+        """A sitemap index's children to fetch: within SITEMAP_MAX_DEPTH, and never an index
+        this one was reached through (an index that lists itself would loop)."""
+        if sitemaps and len(context.indexes) >= self.settings.getint("SITEMAP_MAX_DEPTH"):
+            not_requested[BELOW_MAX_DEPTH] += len(sitemaps)
+            return []
+        above = {canonical_url(u) for u in (*context.indexes, response.url,
+                                           response.meta[keys.FEED_URL])}
+        children = [c for c in sitemaps if canonical_url(c.url) not in above]
+        not_requested[SITEMAP_LOOP] += len(sitemaps) - len(children)
+        return children
+
+    def _entries_to_request(self, entries: tuple[FeedEntry, ...], source_url: str,
+                            not_requested: Counter[str]) -> list[FeedEntry]:
+        """Entries not written by earlier runs; at most MAX_PER_SOURCE of them, newest first."""
+        new = [e for e in entries if not self._already_written(e, source_url)]
+        if len(new) < len(entries):
+            self.crawler.stats.inc_value(keys.ARTICLES_SKIPPED_SEEN, len(entries) - len(new))
+        limit = self.settings.getint("MAX_PER_SOURCE")
+        if limit and len(new) > limit:
+            not_requested[OVER_MAX_PER_SOURCE] += len(new) - limit
+            new = newest_first(new)[:limit]
+        return new
+
+    async def _follow_page(self, response: Response, parsed: ParsedSource,
+                           context: SourceContext) -> list[Request]:
+        """An HTML page in the feed list: the first feed it announces; for a site's home page
+        that announces none, the (news) sitemaps its robots.txt names."""
+        url = response.meta[keys.FEED_URL]
+        if context.discovered_from is not None:
+            self._failed(url, "an HTML page, not a feed", context)
+            return []
+        named_as = None  # a feed
+        if parsed.feed_links:
+            follow = parsed.feed_links[:1]
+        elif not is_home_page_url(url):
+            self._failed(url, "an HTML page, not a feed", context)
+            return []
+        else:
+            found = await robots_sitemaps(self.crawler, response.url)
+            if not found:
+                reason = ("its robots.txt names no sitemap" if found is not None
+                          else "its robots.txt was not read")
+                self._failed(url, f"a home page that announces no feed, and {reason}", context)
+                return []
+            follow = preferred_sitemaps(found)[:self.settings.getint("SITEMAP_MAX_CHILDREN")]
+            named_as = SourceKind.SITEMAP
+        self._send(news_signals.feed_fetched, url=url, entries=0, warning=None,
+                   kind=parsed.kind, source=context.listed)
+        return [self.source_request(link, context.discovered_at(url, named_as),
+                                    listed_by=response.url) for link in follow]
+
+    def _already_written(self, entry: FeedEntry, source_url: str) -> bool:
         if self.crawl_state is None:
             return False
         return self.crawl_state.is_written(
-            article_keys(canonical_url(entry.link), canonical_url(feed_url), entry.entry_id))
+            article_keys(canonical_url(entry.link), canonical_url(source_url), entry.entry_id))
 
-    def feed_error(self, failure: Failure) -> None:
+    def source_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        self._send(news_signals.feed_failed, url=request.meta[keys.FEED_URL],
-                   reason=describe_failure(failure))
+        context: SourceContext = request.cb_kwargs["context"]
+        self._failed(request.meta[keys.FEED_URL], describe_failure(failure), context)
+
+    def _failed(self, url: str, reason: str, context: SourceContext) -> None:
+        self._send(news_signals.feed_failed, url=url, reason=reason, source=context.listed,
+                   kind=context.named_as)
 
     # articles
 
-    def article_request(self, entry: FeedEntry, feed_url: str, context: FeedContext) -> Request:
+    def article_request(self, entry: FeedEntry, feed_url: str, context: SourceContext
+                        ) -> Request:
         url = canonical_url(entry.link)
         return Request(
             url,
@@ -232,9 +333,25 @@ class FeedsSpider(scrapy.Spider):
 
     def _spider_opened(self, spider: scrapy.Spider) -> None:
         self.crawl_state = CrawlState.of(self.crawler)
+        self.rules, self.limits = self._reading_rules(datetime.now(UTC))
         workers = self.settings.getint("EXTRACT_WORKERS") or default_workers()
         self.extractor = ExtractionPool(workers, self.settings.getfloat("EXTRACT_TIMEOUT"),
                                         self.settings.getfloat("FEED_PARSE_TIMEOUT"))
+
+    def _reading_rules(self, now: datetime) -> tuple[Rules, ReadLimits]:
+        """The filters and sitemap bounds of this run, resolved once as it starts."""
+        settings = self.settings
+        try:
+            rules = Rules.resolve(
+                now, since=settings.get("SINCE"), languages=settings.get("LANGUAGES"),
+                sitemap_max_age=settings.getfloat("SITEMAP_MAX_AGE"),
+                max_children=settings.getint("SITEMAP_MAX_CHILDREN"))
+        except ValueError as exc:  # the crawl command checked them: only reached without it
+            raise ConfigError(f"a filter setting {exc}") from None
+        limits = ReadLimits(max_bytes=settings.getint("DOWNLOAD_MAXSIZE"),
+                            warn_bytes=settings.getint("DOWNLOAD_WARNSIZE"),
+                            max_urls=settings.getint("SITEMAP_MAX_URLS"))
+        return rules, limits
 
     def _spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
         if self.extractor is not None:

@@ -11,7 +11,7 @@ import time
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
-__all__ = ["to_utc_iso"]
+__all__ = ["parse_utc", "to_utc_iso"]
 
 
 def to_utc_iso(value: object) -> str | None:
@@ -21,12 +21,18 @@ def to_utc_iso(value: object) -> str | None:
     UTC-ish server time, and a date with a guessed zone is more useful to a reader of the
     output than no date. A bare day becomes midnight UTC of that day.
     """
+    parsed = parse_utc(value)
+    return None if parsed is None else parsed.replace(microsecond=0).isoformat()
+
+
+def parse_utc(value: object) -> datetime | None:
+    """``value`` as an aware datetime in UTC (same rules as :func:`to_utc_iso`), or None."""
     parsed = _as_datetime(value)
     if parsed is None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).replace(microsecond=0).isoformat()
+    return parsed.astimezone(UTC)
 
 
 def _as_datetime(value: object) -> datetime | None:

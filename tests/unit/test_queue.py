@@ -14,7 +14,7 @@ from scrapy.utils.misc import load_object
 
 from newscrawler.politeness.queue import PoliteSlotPriorityQueue
 from newscrawler.politeness.slots import SLOT, assign_site_slot
-from newscrawler.spiders.feeds import ARTICLE_PRIORITY, FEED_PRIORITY
+from newscrawler.spiders.feeds import ARTICLE_PRIORITY, SOURCE_PRIORITY
 
 # Requests without robots.txt, unless a test is about it: the queue would fetch robots.txt
 # first, through an engine that these tests never open.
@@ -63,7 +63,7 @@ def test_the_site_with_the_longest_chain_goes_first(make_crawler):
 def test_a_site_whose_feed_is_unread_goes_before_any_article(make_crawler):
     crawler = make_crawler(NO_ROBOTS, engine=True)
     queue = build(crawler, *(request("long.example", n) for n in range(5)),
-                  request("fresh.example", priority=FEED_PRIORITY))
+                  request("fresh.example", priority=SOURCE_PRIORITY))
     assert site_of(queue.pop()) == "fresh.example"
     assert site_of(queue.pop()) == "long.example"
 

@@ -11,7 +11,8 @@ import newscrawler.settings
 from newscrawler.errors import ConfigError
 from newscrawler.settings_check import CHECKS, check_settings
 
-NUMBERS = [name for name in CHECKS if name not in ("JSONL_OUTPUT", "STATE_DIR")]
+FILTERS = ("SINCE", "LANGUAGES", "MAX_PER_SOURCE")  # checked by the -a arguments' parsers
+NUMBERS = [name for name in CHECKS if name not in ("JSONL_OUTPUT", "STATE_DIR", *FILTERS)]
 
 
 def project_settings(**cmdline: object) -> Settings:
@@ -47,6 +48,13 @@ def test_the_projects_own_settings_pass():
         ("JSONL_OUTPUT", "/data/%(name)s/%(host)s-%(pid)s-%(job)s.jsonl"),
         ("JSONL_OUTPUT", "articles.jsonl"),
         ("STATE_DIR", "~/.newscrawler"),
+        ("SINCE", "48h"),
+        ("SINCE", "2025-12-01"),
+        ("LANGUAGES", "en,de"),
+        ("LANGUAGES", ["en", "de"]),
+        ("MAX_PER_SOURCE", "20"),
+        ("SITEMAP_MAX_AGE", "0"),
+        ("SITEMAP_MAX_DEPTH", "0"),
     ],
 )
 def test_sensible_values_pass(name, value):
@@ -72,6 +80,8 @@ def test_a_number_setting_that_is_no_number_is_refused(name):
         ("DOWNLOAD_MAXSIZE", "", "setting DOWNLOAD_MAXSIZE='' is not a int"),
         ("SCHEDULER_READY_LEAD", "-0.1",
          "setting SCHEDULER_READY_LEAD='-0.1' must be at least 0"),
+        ("SITEMAP_MAX_CHILDREN", "0", "setting SITEMAP_MAX_CHILDREN='0' must be at least 1"),
+        ("SITEMAP_MAX_URLS", "0", "setting SITEMAP_MAX_URLS='0' must be at least 1"),
     ],
 )
 def test_a_number_out_of_range_is_refused_with_its_bound(name, value, message):
@@ -93,6 +103,20 @@ def test_a_broken_output_template_is_refused_with_the_placeholders_allowed(templ
         f"setting JSONL_OUTPUT={template!r} is not a valid path template "
         "(use %(name)s, %(time)s, %(host)s, %(pid)s, %(job)s): ")
     assert problem in message
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SINCE", "yesterday", "setting SINCE='yesterday' is not a date (2026-12-01, "
+                               "2026-12-01T06:00:00+01:00) or an age (90m, 48h, 2d, 1w)"),
+        ("LANGUAGES", "english", "setting LANGUAGES='english' has 'english', which is not an "
+                                 "ISO 639-1 code (two letters, e.g. en,de)"),
+        ("MAX_PER_SOURCE", "-3", "setting MAX_PER_SOURCE='-3' must be 0 (no limit) or more"),
+    ],
+)
+def test_a_bad_filter_setting_is_refused_as_its_argument_would_be(name, value, message):
+    assert refusal(**{name: value}) == message
 
 
 @pytest.mark.parametrize("value", ["", "   "])
