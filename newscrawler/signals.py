@@ -5,7 +5,7 @@ Handlers get ``url`` (the document: a feed, sitemap, JSON Feed or home page), fo
 sitemap serves its index's line; None: the document is the line).
 """
 
-feeds_listed = object()      # count (int): sources in the feed list, sent as the run starts
+feeds_listed = object()      # count (int), urls (list): the feed list, sent as the run starts
 feed_fetched = object()      # url, entries (int: listed), warning (str | None), kind, source
 feed_failed = object()       # url, reason, source, kind (what it was asked for as, or None)
 feed_not_modified = object()  # url, source: the document answered 304

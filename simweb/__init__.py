@@ -12,7 +12,17 @@ Used by the test suite, the benchmarks (bench/) and the offline demo:
 """
 
 from simweb.faults import FAULT_KINDS, FaultSpec, fault_kinds, fault_spec, gzip_bomb
-from simweb.model import Entry, Feed, NewsWeb, Page, Site, loopback_address
+from simweb.model import (
+    Entry,
+    Feed,
+    NewsWeb,
+    Page,
+    Site,
+    Sitemap,
+    SitemapRef,
+    SitemapUrl,
+    loopback_address,
+)
 from simweb.pagegen import LazyPages, make_article
 from simweb.requestlog import RequestLog, RequestRecord
 from simweb.scenarios import (
@@ -24,6 +34,7 @@ from simweb.scenarios import (
     seed_web,
 )
 from simweb.server import RunningWeb, serve, serve_in_process
+from simweb.sourcewebs import bad_sitemaps_web, source_urls, sources_web
 
 __all__ = [
     "FAULT_KINDS",
@@ -37,6 +48,10 @@ __all__ = [
     "RequestRecord",
     "RunningWeb",
     "Site",
+    "Sitemap",
+    "SitemapRef",
+    "SitemapUrl",
+    "bad_sitemaps_web",
     "broad_web",
     "corpus_web",
     "demo_web",
@@ -50,4 +65,6 @@ __all__ = [
     "seed_web",
     "serve",
     "serve_in_process",
+    "source_urls",
+    "sources_web",
 ]

@@ -7,8 +7,9 @@ Nothing here does I/O. The server reads these objects; scenario builders create 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
@@ -16,6 +17,12 @@ from urllib.robotparser import RobotFileParser
 from simweb.faults import fault_spec
 
 Latency = tuple[float, float]
+
+# What a correct crawler takes from sitemaps: URLs dated inside this window, the first
+# SITEMAP_MAX_URLS of a file (the protocol's limit), children of indexes down to this depth.
+SITEMAP_WINDOW = timedelta(days=2)
+SITEMAP_MAX_URLS = 50_000
+SITEMAP_MAX_DEPTH = 2
 
 # The user agent articles() checks robots.txt rules for. Rules for "*" are what matter in
 # practice; a named agent only changes the answer if a scenario's robots.txt names it.
@@ -69,7 +76,7 @@ class Entry:
 @dataclass
 class Feed:
     path: str
-    format: Literal["rss", "atom", "rdf"] = "rss"
+    format: Literal["rss", "atom", "rdf", "json"] = "rss"  # json: JSON Feed 1.1
     entries: list[Entry] = field(default_factory=list)
     title: str = ""
     fault: str | None = None
@@ -82,11 +89,57 @@ class Feed:
 
 
 @dataclass
+class SitemapUrl:
+    """A sitemap's ``<url>``: a page, possibly on another site."""
+
+    site: str
+    path: str
+    lastmod: str | None = None        # ISO 8601; None: no <lastmod>
+    # a <news:news> block: title, publication date, language and keywords of the page
+    news: bool = False
+    # literal <loc> for hostile links; "{port}" is replaced by the server's port
+    link_override: str | None = None
+
+
+@dataclass
+class SitemapRef:
+    """A child sitemap an index lists: a path on the index's site, or a literal <loc>."""
+
+    path: str
+    lastmod: str | None = None
+    link_override: str | None = None  # e.g. "http://10.1.2.3/sitemap.xml"; "{port}" replaced
+
+
+@dataclass
+class Sitemap:
+    """A sitemap (``urls``) or, with ``children``, a sitemap index."""
+
+    path: str
+    urls: list[SitemapUrl] = field(default_factory=list)
+    children: list[SitemapRef] = field(default_factory=list)
+    gzip: bool = False                # served as a .xml.gz file is: application/x-gzip body
+    in_robots: bool = False           # named by a "Sitemap:" line of its site's robots.txt
+    publication: str = ""             # <news:name>; default: the site's title
+    # Served verbatim instead of the generated document (not XML, a gzip bomb...).
+    body: bytes | None = None
+    content_type: str | None = None   # default: application/xml, or x-gzip when gzip
+    fault: str | None = None
+    version: int = field(default=0, compare=False, repr=False)
+    modified: float = field(default_factory=lambda: float(int(time.time())), compare=False,
+                            repr=False)
+
+    @property
+    def is_index(self) -> bool:
+        return bool(self.children)
+
+
+@dataclass
 class Site:
     name: str
     address: str | None = None
     pages: Mapping[str, Page] = field(default_factory=dict)
     feeds: dict[str, Feed] = field(default_factory=dict)
+    sitemaps: dict[str, Sitemap] = field(default_factory=dict)
     robots: str | None = None
     feed_latency: Latency = (0.0, 0.0)
     # Also used for robots.txt, the homepage and 404s.
@@ -189,14 +242,17 @@ class NewsWeb:
             return None
         return host, parts.path or "/"
 
-    def article_keys(self, *, js: bool = False) -> set[tuple[str, str]]:
+    def article_keys(self, *, js: bool = False, now: datetime | None = None
+                     ) -> set[tuple[str, str]]:
         """(site name, path) of every article a correct crawler must write.
 
         A page counts when some usable feed (no fault, or a fault a robust parser survives, and
         not disallowed by robots.txt) lists it with a usable http link, the page exists, is not
         disallowed by its site's robots.txt, and has no fault or a recoverable one. A JS-rendered
         page counts only if some such entry carries the full content, unless `js` is True (the
-        crawler renders JavaScript).
+        crawler renders JavaScript). Sitemaps count as feeds do, for the URLs a crawler takes
+        from them (see `_sitemap_candidates`); every sitemap that no index lists is taken as
+        crawled.
         """
         with_content: set[tuple[str, str]] = set()
         candidates: set[tuple[str, str]] = set()
@@ -223,6 +279,8 @@ class NewsWeb:
                 if entry.include_content:
                     with_content.add(key)
 
+        candidates |= self._sitemap_candidates(allowed, now=now)
+
         keys: set[tuple[str, str]] = set()
         for name, path in candidates:
             host = self.site(name)
@@ -241,6 +299,44 @@ class NewsWeb:
             keys.add((name, path))
         return keys
 
+    def _sitemap_candidates(self, allowed: Callable[[Site, str], bool], *,
+                            now: datetime | None = None) -> set[tuple[str, str]]:
+        """Pages that the sitemaps a crawler reads list with a date inside SITEMAP_WINDOW.
+
+        Read: every sitemap no index lists, and the children (down to SITEMAP_MAX_DEPTH) whose
+        own <lastmod> is inside the window or missing; not a faulty or verbatim one, nor one
+        robots.txt disallows. A URL's date is its page's publication date when it has a news
+        block, else its <lastmod>; only the first SITEMAP_MAX_URLS of a file count.
+        """
+        cutoff = (now or datetime.now(UTC)) - SITEMAP_WINDOW
+        listed = {(site.name, ref.path) for site in self.sites for sm in site.sitemaps.values()
+                  for ref in sm.children if ref.link_override is None and ref.path != sm.path}
+        by_name = {site.name: site for site in self.sites}
+        todo = [(site, sm, 0) for site in self.sites for sm in site.sitemaps.values()
+                if (site.name, sm.path) not in listed]
+        seen: set[tuple[str, str]] = set()
+        out: set[tuple[str, str]] = set()
+        while todo:
+            site, sitemap, depth = todo.pop()
+            if (site.name, sitemap.path) in seen or not allowed(site, sitemap.path):
+                continue
+            seen.add((site.name, sitemap.path))
+            if sitemap.body is not None or (sitemap.fault and
+                                            not fault_spec(sitemap.fault).feed_ok):
+                continue
+            for ref in sitemap.children if depth < SITEMAP_MAX_DEPTH else ():
+                child = site.sitemaps.get(ref.path)
+                if child is not None and ref.link_override is None and (
+                        ref.lastmod is None or _when(ref.lastmod) >= cutoff):
+                    todo.append((site, child, depth + 1))
+            for url in sitemap.urls[:SITEMAP_MAX_URLS]:
+                host = by_name.get(url.site)
+                page = host.pages.get(url.path) if host and url.link_override is None else None
+                date = page.published if url.news and page is not None else url.lastmod
+                if host is not None and date is not None and _when(date) >= cutoff:
+                    out.add((host.name, url.path))
+        return out
+
     def articles(self, *, js: bool = False) -> list[tuple[Site, Page]]:
         """Every (site, page) a correct crawler must write; see article_keys()."""
         out = []
@@ -248,6 +344,11 @@ class NewsWeb:
             site = self.site(name)
             out.append((site, site.pages[path]))
         return out
+
+
+def _when(iso: str) -> datetime:
+    when = datetime.fromisoformat(iso)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def loopback_address(n: int) -> str:

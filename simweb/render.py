@@ -23,6 +23,7 @@ FEED_CONTENT_TYPES = {
     "rss": "application/rss+xml",
     "atom": "application/atom+xml",
     "rdf": "application/rdf+xml",
+    "json": "application/feed+json",  # rendered by formats.json_feed
 }
 
 NAV_SECTIONS = ("World", "Business", "Politics", "Science", "Culture", "Sport", "Opinion")

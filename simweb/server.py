@@ -12,6 +12,7 @@ benchmark's own threads hold (the GIL), or a request logged late looks like a sh
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import itertools
 import multiprocessing
@@ -29,9 +30,9 @@ from xml.sax.saxutils import quoteattr
 
 from aiohttp import web
 
-from simweb import render, textgen
+from simweb import formats, render, textgen
 from simweb.faults import FaultContext, Target, fault_spec
-from simweb.model import Feed, NewsWeb, Page, Site
+from simweb.model import Feed, NewsWeb, Page, Site, Sitemap
 from simweb.requestlog import RequestLog, RequestRecord
 
 BIND_ATTEMPTS = 50
@@ -145,20 +146,42 @@ class _Server:
 
     def feed_document(self, site: Site, feed: Feed, charset: str | None) -> str:
         items = render.resolve_entries(list(feed.entries), self.lookup, self.url, self.port)
-        return render.feed_xml(feed, site, self.url(site.name, feed.path),
-                               self.url(site.name, "/"), items, charset)
+        feed_url, home_url = self.url(site.name, feed.path), self.url(site.name, "/")
+        if feed.format == "json":
+            return formats.json_feed(feed, site, feed_url, home_url, items)
+        return render.feed_xml(feed, site, feed_url, home_url, items, charset)
 
     def feed_body(self, site: Site, feed: Feed) -> tuple[bytes, str]:
-        key = (site.name, feed.path)
+        return self._cached(site, feed.path, feed.version,
+                            lambda: self.feed_document(site, feed, "utf-8").encode("utf-8"))
+
+    def sitemap_document(self, site: Site, sitemap: Sitemap, charset: str | None = None) -> str:
+        return formats.sitemap_document(site, sitemap, self.lookup, self.url, self.port)
+
+    def sitemap_body(self, site: Site, sitemap: Sitemap) -> tuple[bytes, str]:
+        def build() -> bytes:
+            if sitemap.body is not None:
+                return sitemap.body
+            xml = self.sitemap_document(site, sitemap).encode("utf-8")
+            # mtime 0: the same bytes (and ETag) every time it is built
+            return gzip.compress(xml, mtime=0) if sitemap.gzip else xml
+        return self._cached(site, sitemap.path, sitemap.version, build)
+
+    def _cached(self, site: Site, path: str, version: int, build: Callable[[], bytes]
+                ) -> tuple[bytes, str]:
+        key = (site.name, path)
         cached = self.feed_cache.get(key)
-        version = feed.version
         if cached is not None and cached[0] == version:
             return cached[1], cached[2]
-        body = self.feed_document(site, feed, "utf-8").encode("utf-8")
+        body = build()
         digest = hashlib.sha1(body + str(version).encode()).hexdigest()[:20]
         etag = f'"{digest}"'
         self.feed_cache[key] = (version, body, etag)
         return body, etag
+
+    def robots_txt(self, site: Site) -> str | None:
+        return formats.robots_txt(site, [self.url(site.name, sm.path)
+                                         for sm in site.sitemaps.values() if sm.in_robots])
 
     def related(self, site: Site, page: Page) -> list[tuple[str, str]]:
         out = []
@@ -234,13 +257,18 @@ class _Server:
         if feed is not None:
             await self._delay(feed.latency or site.feed_latency)
             return await self.serve_feed(request, site, feed, faults)
+        sitemap = site.sitemaps.get(path)
+        if sitemap is not None:
+            await self._delay(site.feed_latency)
+            return await self.serve_sitemap(request, site, sitemap, faults)
         page = site.pages.get(path)
         if page is not None:
             await self._delay(page.latency or site.page_latency)
             return await self.serve_page(request, site, page, faults)
         await self._delay(site.page_latency)
-        if path == "/robots.txt" and site.robots is not None:
-            return web.Response(text=site.robots, content_type="text/plain", charset="utf-8")
+        robots = self.robots_txt(site) if path == "/robots.txt" else None
+        if robots is not None:
+            return web.Response(text=robots, content_type="text/plain", charset="utf-8")
         if path == "/" and site.homepage:
             return self.serve_homepage(site)
         return web.Response(status=404, text=render.not_found_html(), content_type="text/html",
@@ -266,6 +294,21 @@ class _Server:
         if _not_modified(request, etag, feed.modified):
             return web.Response(status=304, headers=headers)
         headers["Content-Type"] = f"{content_type}; charset=utf-8"
+        return web.Response(body=body, headers=headers)
+
+    async def serve_sitemap(self, request: web.Request, site: Site, sitemap: Sitemap,
+                            faults: list[FaultContext]) -> web.StreamResponse:
+        """As a feed is served (ETag, Last-Modified, 304); a .xml.gz as a gzip file, not with
+        Content-Encoding, which is how sitemap files are published."""
+        if sitemap.fault:
+            return await self._fault(request, sitemap.fault, "feed", "application/xml",
+                                     lambda cs: self.sitemap_document(site, sitemap, cs), faults)
+        body, etag = self.sitemap_body(site, sitemap)
+        headers = {"ETag": etag, "Last-Modified": formatdate(sitemap.modified, usegmt=True)}
+        if _not_modified(request, etag, sitemap.modified):
+            return web.Response(status=304, headers=headers)
+        headers["Content-Type"] = sitemap.content_type or (
+            "application/x-gzip" if sitemap.gzip else "application/xml; charset=utf-8")
         return web.Response(body=body, headers=headers)
 
     async def serve_page(self, request: web.Request, site: Site, page: Page,

@@ -5,11 +5,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
 
 # Short delays keep the suite fast: the mechanism is what is tested, not the 2 s value.
 FAST_SETTINGS = {
@@ -88,6 +91,20 @@ def start_crawl(workdir: Path, *args: str, settings: dict[str, str] | None = Non
     log = (workdir / "crawl.log").open("a", encoding="utf-8")
     return subprocess.Popen(command, cwd=workdir, env=crawl_env(), stdout=log, stderr=log,
                             text=True, start_new_session=True)
+
+
+def run_in_network_namespace(module: str, workdir: Path, hosts: str = "127.0.0.1 localhost\n",
+                             timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """``python -m MODULE WORKDIR`` in a network namespace with only loopback in it (and
+    ``hosts`` as its /etc/hosts): whatever the crawler does, no packet can leave the machine."""
+    if not (shutil.which("unshare") and shutil.which("ip")):
+        raise RuntimeError("a network namespace needs util-linux (unshare) and iproute2 (ip)")
+    hosts_file = workdir / "hosts"
+    hosts_file.write_text(hosts)
+    script = (f"ip link set lo up && mount --bind {hosts_file} /etc/hosts && "
+              f"exec {sys.executable} -m {module} {workdir}")
+    return subprocess.run(["unshare", "--net", "--mount", "sh", "-c", script], cwd=REPO,
+                          capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def count_lines(paths: list[Path]) -> int:

@@ -25,7 +25,7 @@ _WAYPOINTS = (SourceKind.HTML_PAGE, SourceKind.SITEMAP_INDEX)
 class SourceRecord:
     kinds: list[SourceKind] = field(default_factory=list)  # in the order first read
     documents: int = 0
-    entries: int = 0           # listed by its documents, before any filter
+    entries: int = 0           # listed by its feeds and sitemaps, before any filter
     read_a_list: bool = False
     failures: int = 0
     not_modified: int = 0
@@ -51,17 +51,22 @@ class SourceBook:
     def __init__(self) -> None:
         self.records: dict[str, SourceRecord] = {}
 
+    def expect(self, sources: list[str]) -> None:
+        """The feed list, so that lines come in its order."""
+        for source in sources:
+            self._record(source)
+
     def _record(self, source: str) -> SourceRecord:
         return self.records.setdefault(source, SourceRecord())
 
     def fetched(self, source: str, kind: SourceKind | None, entries: int) -> None:
         record = self._record(source)
         record.documents += 1
-        record.entries += entries
         if kind is not None and kind not in record.kinds:
             record.kinds.append(kind)
         if kind not in _WAYPOINTS:  # None: a feed, told by a sender that names no kind
             record.read_a_list = True
+            record.entries += entries
 
     def failed(self, source: str) -> None:
         self._record(source).failures += 1
@@ -83,5 +88,6 @@ class SourceBook:
             if not record.documents:
                 continue
             documents = f"{record.documents} documents, " if record.documents > 1 else ""
-            out.append(f"{url}: {record.kind}, {documents}{record.entries} entries")
+            entries = f"{record.entries:,} {'entry' if record.entries == 1 else 'entries'}"
+            out.append(f"{url}: {record.kind}, {documents}{entries}")
         return out

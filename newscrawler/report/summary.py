@@ -82,8 +82,9 @@ class RunSummary:
         else:
             self.article_failed(redirects[0], reason)
 
-    def feeds_listed(self, count: int, **_: Any) -> None:
+    def feeds_listed(self, count: int, urls: list[str] | None = None, **_: Any) -> None:
         self.feeds_total = count
+        self.sources.expect(urls or [])
         self.stats.set_value(keys.FEEDS_TOTAL, count)
 
     def feed_fetched(self, url: str, entries: int, warning: str | None,

@@ -66,13 +66,12 @@ def _text(value: object) -> str | None:
 
 
 def _link(item: dict[str, Any], feed_url: str) -> str | None:
-    for key in ("url", "id"):
-        value = _text(item.get(key))
-        if value and value.strip():
-            link = urljoin(feed_url, value.strip())
-            if key == "url" or is_fetchable_url(link):
-                return link
-    return None
+    """``url``, relative to the feed's; else an ``id`` that is an absolute http(s) URL."""
+    url = (_text(item.get("url")) or "").strip()
+    if url:
+        return urljoin(feed_url, url)
+    item_id = (_text(item.get("id")) or "").strip()
+    return item_id if is_fetchable_url(item_id) else None
 
 
 def _entry(item: dict[str, Any], link: str, feed_url: str, feed_authors: tuple[str, ...],

@@ -28,6 +28,7 @@ __all__ = ["ReadLimits", "document_format", "parse_source", "read_source"]
 Format = Literal["feed", "json", "sitemap", "html", "unknown"]
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
+_NOT_A_FEED = "not a feed"
 _HEAD_BYTES = 8192
 # the first element's name, after the XML declaration, comments, processing instructions and
 # a doctype (with an internal subset: the entity-bomb's)
@@ -97,7 +98,12 @@ def _parse(body: bytes, url: str, headers: dict[str, str], limits: ReadLimits
         return parse_json_feed(body, url)
     if kind == "html":
         return ParsedSource(SourceKind.HTML_PAGE, feed_links=tuple(discover_feed_links(body, url)))
-    return parse_feed(body, url, headers)
+    parsed = parse_feed(body, url, headers)
+    if kind == "unknown" and parsed.problem and parsed.problem.startswith(_NOT_A_FEED):
+        # feedparser could not tell it either: say what else it was tried as
+        return replace(parsed, problem=parsed.problem.replace(
+            _NOT_A_FEED, "not a feed or sitemap", 1))
+    return parsed
 
 
 def document_format(body: bytes, content_type: str | None = None) -> Format:

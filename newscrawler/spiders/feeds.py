@@ -126,7 +126,8 @@ class FeedsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         assert self.extractor is not None
-        self._send(news_signals.feeds_listed, count=len(self.feed_list.sources))
+        self._send(news_signals.feeds_listed, count=len(self.feed_list.sources),
+                   urls=list(self.feed_list.urls))
         self.logger.info("starting %d extraction workers", self.extractor.workers)
         await self.extractor.warm_up()
         for problem in self.feed_list.problems:

@@ -33,7 +33,7 @@ from newscrawler.rendering.routing import (
     should_retry_in_browser,
     wants_browser,
 )
-from newscrawler.sources.feed import FeedEntry
+from newscrawler.sources.parsed import FeedEntry
 from simweb import Site, demo_web, make_article, serve
 from simweb.render import js_shell_html
 from tests.support import FAST_SETTINGS, run_crawl

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from newscrawler.safety.addresses import address_class, may_follow
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support import run_in_network_namespace
 
 
 @pytest.mark.parametrize(
@@ -63,13 +58,9 @@ def test_links_may_reach_only_public_or_the_feeds_own_kind_of_network(target, li
 def test_feed_links_to_metadata_and_private_addresses_are_blocked(tmp_path):
     """The crawl runs in a network namespace with only loopback in it: no packet can leave,
     whatever the crawler does. /etc/hosts there maps a name to the metadata address."""
-    assert shutil.which("unshare") and shutil.which("ip"), "needs util-linux and iproute2"
-    hosts = tmp_path / "hosts"
-    hosts.write_text("127.0.0.1 localhost\n169.254.169.254 metadata.newscrawler.test\n")
-    script = (f"ip link set lo up && mount --bind {hosts} /etc/hosts && "
-              f"exec {sys.executable} -m tests.safety_scenario {tmp_path}")
-    completed = subprocess.run(["unshare", "--net", "--mount", "sh", "-c", script], cwd=REPO,
-                               capture_output=True, text=True, timeout=180, check=False)
+    completed = run_in_network_namespace(
+        "tests.safety_scenario", tmp_path,
+        hosts="127.0.0.1 localhost\n169.254.169.254 metadata.newscrawler.test\n")
     assert completed.returncode == 0, completed.stderr[-3000:]
     result = json.loads((tmp_path / "result.json").read_text())
     assert result["returncode"] == 0, result["log"][-3000:]

@@ -4,7 +4,7 @@ import pytest
 
 from newscrawler.extraction.merge import build_article
 from newscrawler.extraction.page import PageFields
-from newscrawler.sources.feed import FeedEntry
+from newscrawler.sources.parsed import FeedEntry
 
 LONG_PAGE_TEXT = "\n\n".join(["The page has the whole story, paragraph after paragraph."] * 8)
 
@@ -117,3 +117,17 @@ def test_text_that_only_resembles_the_headline_is_kept(text):
 def test_feed_title_with_the_site_name_added_gives_way_to_the_page_headline(feed_title,
                                                                            page_title, title):
     assert build(entry(title=feed_title), page(title=page_title)).title == title
+
+
+def test_the_sources_declared_language_stands_in_when_the_page_tells_none():
+    assert build(entry(language="de"), page(language=None)).language == "de"
+    assert build(entry(language="de"), None).language == "de"
+    # the text's identified language wins over a declaration
+    assert build(entry(language="de"), page(language="en")).language == "en"
+
+
+def test_the_publisher_is_the_news_sitemaps_else_the_pages_site_name():
+    assert build(entry(publisher="The Herald"), page(site_name="Herald Online")
+                 ).publisher == "The Herald"
+    assert build(entry(), page(site_name="Herald Online")).publisher == "Herald Online"
+    assert build(entry(), None).publisher is None

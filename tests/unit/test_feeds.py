@@ -1,8 +1,10 @@
 """Feed parsing on documents written here: formats, encodings, links, failures."""
 
 import pytest
+from scrapy.robotstxt import ProtegoRobotParser, PythonRobotParser
 
-from newscrawler.sources.discovery import discover_feed_links
+from newscrawler.politeness.robots import sitemap_lines
+from newscrawler.sources.discovery import discover_feed_links, is_home_page_url, preferred_sitemaps
 from newscrawler.sources.feed import parse_feed
 
 RSS2 = b"""<?xml version="1.0" encoding="utf-8"?>
@@ -142,3 +144,35 @@ def test_external_entities_are_never_read(tmp_path):
             '</channel></rss>').encode()
     feed = parse_feed(body, "https://a.example/rss")
     assert "TOP-SECRET" not in repr(feed)
+
+
+@pytest.mark.parametrize(
+    ("url", "home"),
+    [("https://a.example/", True), ("https://a.example", True), ("https://a.example/?x=1", True),
+     ("https://a.example/news/", False), ("https://a.example/feed.xml", False)],
+)
+def test_only_a_sites_front_page_falls_back_to_robots_txt_sitemaps(url, home):
+    assert is_home_page_url(url) is home
+
+
+@pytest.mark.parametrize(
+    ("listed", "chosen"),
+    [
+        (["https://a.example/sitemap.xml", "https://a.example/news/sitemap_index.xml",
+          "https://a.example/sitemap-news.xml.gz"],
+         ["https://a.example/news/sitemap_index.xml", "https://a.example/sitemap-news.xml.gz"]),
+        (["https://a.example/sitemap.xml", "https://a.example/sitemap.xml", "ftp://a.example/s"],
+         ["https://a.example/sitemap.xml"]),
+        (["https://news.example/sitemap.xml"], ["https://news.example/sitemap.xml"]),
+        ([], []),
+    ],
+)
+def test_robots_txt_news_sitemaps_are_preferred(listed, chosen):
+    assert preferred_sitemaps(listed) == chosen
+
+
+@pytest.mark.parametrize("parser", [ProtegoRobotParser, PythonRobotParser])
+def test_sitemap_lines_are_read_from_scrapys_robots_parsers(parser):
+    robots = b"User-agent: *\nDisallow: /private/\nSitemap: https://a.example/s.xml\n" \
+             b"sitemap: /news.xml\n"
+    assert sitemap_lines(parser(robots, None)) == ["https://a.example/s.xml", "/news.xml"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 
 from newscrawler import keys
 from newscrawler.items import Article
@@ -17,6 +17,7 @@ from newscrawler.output.pipelines import (
     CleanPipeline,
     DedupePipeline,
     JsonLinesWriter,
+    LanguageFilterPipeline,
     ValidatePipeline,
 )
 from newscrawler.state.extension import CrawlState
@@ -80,6 +81,25 @@ def test_a_whole_article_passes_validation_unchanged(make_crawler):
     assert ValidatePipeline.from_crawler(crawler).process_item(item) == article(
         summary=None, published=None, authors=[])
     assert not any(key.startswith(keys.DROPPED) for key in crawler.stats.get_stats())
+
+
+# --- filter by language -------------------------------------------------------------------
+
+def test_articles_in_other_languages_are_not_written_and_counted_by_language(make_crawler):
+    crawler = make_crawler({"LANGUAGES": "en,de"})
+    languages = LanguageFilterPipeline.from_crawler(crawler)
+    for code in ("en", "de", None):  # an article whose language is unknown is kept
+        assert languages.process_item(article(language=code)).language == code
+    for code in ("fr", "fr", "es"):
+        with pytest.raises(DropItem, match=f"language {code}"):
+            languages.process_item(article(language=code))
+    assert crawler.stats.get_value(f"{keys.FILTERED_LANGUAGE}/fr") == 2
+    assert crawler.stats.get_value(f"{keys.FILTERED_LANGUAGE}/es") == 1
+
+
+def test_without_languages_the_filter_is_off(make_crawler):
+    with pytest.raises(NotConfigured):
+        LanguageFilterPipeline.from_crawler(make_crawler())
 
 
 # --- de-duplicate --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from scrapy import Request, signals
 from newscrawler import keys
 from newscrawler import signals as news_signals
 from newscrawler.report.summary import MAX_ARTICLE_LINES, RunSummary
+from newscrawler.sources.parsed import SourceKind
 
 FEEDS = [f"https://site{n}.example/feed" for n in range(4)]
 
@@ -173,3 +174,64 @@ def test_the_progress_line_counts_done_feeds_and_written_articles(make_crawler, 
         summary_of(crawler).log_progress()
     assert caplog.records[-1].getMessage() == (
         "progress: feeds 2/3 done, 2 articles written, 0 requests queued, 0 in flight")
+
+
+def test_each_source_is_named_by_kind_and_judged_by_what_it_led_to(make_crawler, caplog):
+    crawler = make_crawler()
+    home, index = "https://herald.example/", "https://ledger.example/sitemap_index.xml"
+    news, child = "https://herald.example/news.xml", "https://ledger.example/s-1.xml"
+    dead_home = "https://gone.example/"
+    send(crawler, news_signals.feeds_listed, count=4, urls=[FEEDS[0], home, index, dead_home])
+    send(crawler, news_signals.feed_fetched, url=FEEDS[0], entries=4, warning=None,
+         kind=SourceKind.RSS)
+    # a home page that led, through robots.txt, to a news sitemap
+    send(crawler, news_signals.feed_fetched, url=home, entries=0, warning=None,
+         kind=SourceKind.HTML_PAGE, source=home)
+    send(crawler, news_signals.feed_fetched, url=news, entries=6, warning=None,
+         kind=SourceKind.NEWS_SITEMAP, source=home)
+    # an index one of whose children failed
+    send(crawler, news_signals.feed_fetched, url=index, entries=2, warning=None,
+         kind=SourceKind.SITEMAP_INDEX, source=index)
+    send(crawler, news_signals.feed_fetched, url=child, entries=3, warning="malformed sitemap",
+         kind=SourceKind.SITEMAP, source=index)
+    send(crawler, news_signals.feed_failed, url="https://ledger.example/s-2.xml",
+         reason="HTTP 404", kind=SourceKind.SITEMAP, source=index)
+    # a home page that led nowhere
+    send(crawler, news_signals.feed_fetched, url=dead_home, entries=0, warning=None,
+         kind=SourceKind.HTML_PAGE, source=dead_home)
+    send(crawler, news_signals.feed_failed, url="https://gone.example/feed.xml",
+         reason="HTTP 410", source=dead_home)
+
+    lines = closing_lines(crawler, caplog)
+
+    assert "  feeds: 3 ok, 1 failed, 0 not modified, of 4 listed" in lines
+    assert "  sources by kind: HTML page 2, RSS feed 1, sitemap index 1" in lines
+    source_lines = [line for line in lines if line.startswith("    https://")]
+    assert source_lines[:3] == [  # in the order of the list
+        f"    {FEEDS[0]}: RSS feed, 4 entries",
+        f"    {home}: HTML page -> news sitemap, 2 documents, 6 entries",
+        f"    {index}: sitemap index -> sitemap, 2 documents, 3 entries"]
+    assert "    failed sitemap https://ledger.example/s-2.xml: HTTP 404" in lines
+    assert "    failed feed https://gone.example/feed.xml: HTTP 410" in lines
+    assert f"    warning for sitemap {child}: malformed sitemap" in lines
+    assert crawler.stats.get_value(f"{keys.SOURCE_KINDS}/HTML page") == 2
+    assert crawler.stats.get_value(keys.FEEDS_FAILED) == 1
+
+
+def test_what_the_filters_kept_out_is_counted_by_reason_and_language(make_crawler, caplog):
+    crawler = make_crawler()
+    for counts in ({"older than since": 3, "outside the sitemap window": 40},
+                   {"older than since": 2, "declared language fr": 1}):
+        send(crawler, news_signals.entries_not_requested, url=FEEDS[0], source=FEEDS[0],
+             counts=counts)
+    crawler.stats.set_value(f"{keys.FILTERED_LANGUAGE}/es", 2)
+    lines = closing_lines(crawler, caplog)
+    assert ("  not requested: declared language fr 1, older than since 5, "
+            "outside the sitemap window 40") in lines
+    assert "  not written, in another language (LANGUAGES): es 2" in lines
+    assert crawler.stats.get_value(f"{keys.NOT_REQUESTED}/older than since") == 5
+
+
+def test_a_run_without_filters_says_nothing_about_them(make_crawler, caplog):
+    lines = closing_lines(make_crawler(), caplog)
+    assert not any(line.startswith(("  not requested", "  not written")) for line in lines)
