@@ -1,7 +1,7 @@
 """Extraction off the reactor thread: trafilatura and source parsing run in worker processes.
 
 trafilatura is CPU-bound (tens of ms a page), and so are feedparser (7 ms for a 5-entry feed,
-over 100 ms for a big one) and the sitemap parser (about a second for 50,000 URLs). Run in a
+over 100 ms for a big one) and the sitemap parser (1.4 to 2 s for 50,000 URLs). Run in a
 callback they block every download while they work and leave the other cores idle, so the
 spider awaits this pool instead. pebble's pool kills and replaces a worker whose task overruns
 its timeout, which concurrent.futures cannot do: one pathological page costs ``timeout``
