@@ -2,8 +2,10 @@
 
 Decided before any request, from what the source itself says (dates, declared language), so a
 filtered article costs nothing. Every entry not requested is counted under a reason, which the
-run summary prints. What only the crawl knows (articles written by earlier runs, the
-``MAX_PER_SOURCE`` budget after those) is decided by the spider.
+run summary prints. :func:`select` runs in the worker that parses the source; what needs the
+crawl's knowledge (the indexes a sitemap was reached through, the articles written by earlier
+runs before ``MAX_PER_SOURCE`` counts) is applied by the spider with :func:`children_to_follow`
+and :func:`newest`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import datetime, timedelta
 from newscrawler.sources.filters import parse_languages, parse_since
 from newscrawler.sources.parsed import FeedEntry, ParsedSource, SitemapLink
 from newscrawler.utils.dates import parse_utc
+from newscrawler.utils.urls import canonical_url
 
 __all__ = [
     "BELOW_MAX_DEPTH",
@@ -27,8 +30,10 @@ __all__ = [
     "SITEMAP_OUTSIDE_WINDOW",
     "UNDATED_IN_SITEMAP",
     "Rules",
+    "children_to_follow",
     "declared_language_reason",
     "entry_date",
+    "newest",
     "newest_first",
     "select",
     "why_not_requested",
@@ -140,3 +145,26 @@ def newest_first(entries: Sequence[FeedEntry]) -> list[FeedEntry]:
     dated = [(entry_date(e), n, e) for n, e in enumerate(entries)]
     dated.sort(key=lambda t: (t[0] is None, -(t[0].timestamp() if t[0] else 0), t[1]))
     return [entry for _, _, entry in dated]
+
+
+def children_to_follow(children: Sequence[SitemapLink], *, reached_through: Iterable[str],
+                       depth: int, max_depth: int) -> tuple[list[SitemapLink], Counter[str]]:
+    """The children of an index reached through ``depth`` indexes (``reached_through``, the
+    index itself included) to request, and the others counted: none below ``max_depth``,
+    never an index already on the way (an index that lists itself would loop)."""
+    skipped: Counter[str] = Counter()
+    if children and depth >= max_depth:
+        skipped[BELOW_MAX_DEPTH] = len(children)
+        return [], skipped
+    above = {canonical_url(url) for url in reached_through}
+    follow = [child for child in children if canonical_url(child.url) not in above]
+    if len(follow) < len(children):
+        skipped[SITEMAP_LOOP] = len(children) - len(follow)
+    return follow, skipped
+
+
+def newest(entries: Sequence[FeedEntry], limit: int) -> tuple[list[FeedEntry], int]:
+    """At most ``limit`` entries (0: all), the newest; and how many were left out."""
+    if not limit or len(entries) <= limit:
+        return list(entries), 0
+    return newest_first(entries)[:limit], len(entries) - limit

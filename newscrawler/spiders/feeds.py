@@ -30,13 +30,13 @@ from newscrawler.sources.discovery import is_home_page_url, preferred_sitemaps
 from newscrawler.sources.feedlist import load_feed_list
 from newscrawler.sources.filters import parse_languages, parse_max_per_source, parse_since
 from newscrawler.sources.listtypes import FeedList, FeedListError, FeedSource
-from newscrawler.sources.parsed import FeedEntry, ParsedSource, SitemapLink, SourceKind
+from newscrawler.sources.parsed import FeedEntry, ParsedSource, SourceKind
 from newscrawler.sources.selection import (
-    BELOW_MAX_DEPTH,
     OVER_MAX_PER_SOURCE,
     SITEMAP_LOOP,
     Rules,
-    newest_first,
+    children_to_follow,
+    newest,
 )
 from newscrawler.sources.source import ReadLimits
 from newscrawler.state.conditional import is_not_modified
@@ -174,9 +174,12 @@ class FeedsSpider(scrapy.Spider):
         for link, reason in parsed.skipped_links:
             self.logger.info("source %s: skipped entry link %r: %s", url, link, reason)
         not_requested: Counter[str] = Counter(dict(parsed.not_requested))
-        children = self._children(parsed.sitemaps, response, context, not_requested)
+        children, skipped = children_to_follow(
+            parsed.sitemaps, reached_through=(*context.indexes, url, response.url),
+            depth=len(context.indexes), max_depth=self.settings.getint("SITEMAP_MAX_DEPTH"))
+        not_requested.update(skipped)
         warning = parsed.warning
-        if not_requested[SITEMAP_LOOP]:
+        if skipped[SITEMAP_LOOP]:
             warning = "; ".join(filter(None, (warning, "it lists itself or an index above it "
                                                        "(not followed)")))
         self._send(news_signals.feed_fetched, url=url, entries=parsed.listed, warning=warning,
@@ -184,36 +187,18 @@ class FeedsSpider(scrapy.Spider):
         for child in children:
             yield self.source_request(child.url, context.below(response.url),
                                       listed_by=response.url)
-        for entry in self._entries_to_request(parsed.entries, response.url, not_requested):
+        unwritten = [e for e in parsed.entries if not self._already_written(e, response.url)]
+        if len(unwritten) < len(parsed.entries):
+            self.crawler.stats.inc_value(keys.ARTICLES_SKIPPED_SEEN,
+                                         len(parsed.entries) - len(unwritten))
+        entries, over = newest(unwritten, self.settings.getint("MAX_PER_SOURCE"))
+        not_requested[OVER_MAX_PER_SOURCE] += over
+        for entry in entries:
             yield self.article_request(entry, response.url, context)
-        if +not_requested:
+        counts = {reason: count for reason, count in not_requested.items() if count}
+        if counts:
             self._send(news_signals.entries_not_requested, url=url, source=context.listed,
-                       counts=dict(+not_requested))
-
-    def _children(self, sitemaps: tuple[SitemapLink, ...], response: Response,
-                  context: SourceContext, not_requested: Counter[str]) -> list[SitemapLink]:
-        """A sitemap index's children to fetch: within SITEMAP_MAX_DEPTH, and never an index
-        this one was reached through (an index that lists itself would loop)."""
-        if sitemaps and len(context.indexes) >= self.settings.getint("SITEMAP_MAX_DEPTH"):
-            not_requested[BELOW_MAX_DEPTH] += len(sitemaps)
-            return []
-        above = {canonical_url(u) for u in (*context.indexes, response.url,
-                                           response.meta[keys.FEED_URL])}
-        children = [c for c in sitemaps if canonical_url(c.url) not in above]
-        not_requested[SITEMAP_LOOP] += len(sitemaps) - len(children)
-        return children
-
-    def _entries_to_request(self, entries: tuple[FeedEntry, ...], source_url: str,
-                            not_requested: Counter[str]) -> list[FeedEntry]:
-        """Entries not written by earlier runs; at most MAX_PER_SOURCE of them, newest first."""
-        new = [e for e in entries if not self._already_written(e, source_url)]
-        if len(new) < len(entries):
-            self.crawler.stats.inc_value(keys.ARTICLES_SKIPPED_SEEN, len(entries) - len(new))
-        limit = self.settings.getint("MAX_PER_SOURCE")
-        if limit and len(new) > limit:
-            not_requested[OVER_MAX_PER_SOURCE] += len(new) - limit
-            new = newest_first(new)[:limit]
-        return new
+                       counts=counts)
 
     async def _follow_page(self, response: Response, parsed: ParsedSource,
                            context: SourceContext) -> list[Request]:

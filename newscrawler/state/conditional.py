@@ -1,4 +1,5 @@
-"""Conditional feed requests: send back a feed's ETag / Last-Modified, let a 304 mean "no work".
+"""Conditional source requests: send back a feed's or sitemap's ETag / Last-Modified, let a 304
+mean "no work". Every request with ``keys.FEED_URL`` (any source document) gets them.
 
 Scrapy's HTTP cache is the wrong tool for this: on a 304 it replays the stored body, so the
 spider would parse the old feed again and request its articles again.

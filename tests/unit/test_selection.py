@@ -9,13 +9,17 @@ import pytest
 from newscrawler.sources.filters import parse_languages, parse_max_per_source, parse_since
 from newscrawler.sources.parsed import FeedEntry, ParsedSource, SitemapLink, SourceKind
 from newscrawler.sources.selection import (
+    BELOW_MAX_DEPTH,
     OLDER_THAN_SINCE,
     OUTSIDE_WINDOW,
     OVER_MAX_CHILDREN,
+    SITEMAP_LOOP,
     SITEMAP_OUTSIDE_WINDOW,
     UNDATED_IN_SITEMAP,
     Rules,
+    children_to_follow,
     declared_language_reason,
+    newest,
     newest_first,
     select,
     why_not_requested,
@@ -161,3 +165,35 @@ def test_newest_first_compares_dates_and_puts_undated_last():
                FeedEntry("https://a/lastmod", updated=hours_ago(0.5))]
     assert [e.link for e in newest_first(entries)] == [
         "https://a/lastmod", "https://a/new", "https://a/old", "https://a/undated"]
+
+
+INDEX = "https://a/index.xml"
+CHILDREN = (SitemapLink("https://a/index.xml"), SitemapLink("https://A/top.xml#x"),
+            SitemapLink("https://a/news.xml"))
+
+
+@pytest.mark.parametrize(
+    ("depth", "followed", "skipped"),
+    [
+        (0, ["https://a/news.xml"], {SITEMAP_LOOP: 2}),   # itself, and the index above it
+        (1, ["https://a/news.xml"], {SITEMAP_LOOP: 2}),
+        (2, [], {BELOW_MAX_DEPTH: 3}),
+    ],
+)
+def test_an_index_is_followed_to_its_children_but_never_back_up_nor_too_deep(depth, followed,
+                                                                             skipped):
+    children, counts = children_to_follow(CHILDREN, reached_through=["https://a/top.xml", INDEX],
+                                          depth=depth, max_depth=2)
+    assert [c.url for c in children] == followed
+    assert counts == skipped
+
+
+@pytest.mark.parametrize(("limit", "kept", "over"), [(0, 3, 0), (5, 3, 0), (2, 2, 1)])
+def test_newest_keeps_at_most_limit_entries_the_newest(limit, kept, over):
+    entries = [FeedEntry("https://a/old", published=hours_ago(9)),
+               FeedEntry("https://a/new", published=hours_ago(1)),
+               FeedEntry("https://a/mid", published=hours_ago(5))]
+    chosen, left_out = newest(entries, limit)
+    assert (len(chosen), left_out) == (kept, over)
+    if limit == 2:
+        assert [e.link for e in chosen] == ["https://a/new", "https://a/mid"]
