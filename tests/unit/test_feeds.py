@@ -1,9 +1,11 @@
 """Feed parsing on documents written here: formats, encodings, links, failures."""
 
+import asyncio
+
 import pytest
 from scrapy.robotstxt import ProtegoRobotParser, PythonRobotParser
 
-from newscrawler.politeness.robots import sitemap_lines
+from newscrawler.politeness.robots import robots_sitemaps, sitemap_lines
 from newscrawler.sources.discovery import discover_feed_links, is_home_page_url, preferred_sitemaps
 from newscrawler.sources.feed import parse_feed
 
@@ -176,3 +178,8 @@ def test_sitemap_lines_are_read_from_scrapys_robots_parsers(parser):
     robots = b"User-agent: *\nDisallow: /private/\nSitemap: https://a.example/s.xml\n" \
              b"sitemap: /news.xml\n"
     assert sitemap_lines(parser(robots, None)) == ["https://a.example/s.xml", "/news.xml"]
+
+
+def test_without_robots_txt_obeyed_no_sitemap_is_read_from_it(make_crawler):
+    crawler = make_crawler({"ROBOTSTXT_OBEY": False}, engine=True)
+    assert asyncio.run(robots_sitemaps(crawler, "https://a.example/")) is None
