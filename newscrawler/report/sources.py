@@ -26,13 +26,13 @@ class SourceRecord:
     kinds: list[SourceKind] = field(default_factory=list)  # in the order first read
     documents: int = 0
     entries: int = 0           # listed by its feeds and sitemaps, before any filter
-    read_a_list: bool = False
+    read_entry_list: bool = False  # a feed or sitemap (not only a waypoint) was read
     failures: int = 0
     not_modified: int = 0
 
     @property
     def outcome(self) -> Outcome:
-        if self.read_a_list:
+        if self.read_entry_list:
             return "ok"
         if self.not_modified:
             return "not modified"
@@ -65,7 +65,7 @@ class SourceBook:
         if kind is not None and kind not in record.kinds:
             record.kinds.append(kind)
         if kind not in _WAYPOINTS:  # None: a feed, told by a sender that names no kind
-            record.read_a_list = True
+            record.read_entry_list = True
             record.entries += entries
 
     def failed(self, source: str) -> None:

@@ -13,9 +13,10 @@ from newscrawler.utils.urls import is_fetchable_url
 
 __all__ = ["discover_feed_links", "is_home_page_url", "looks_like_html", "preferred_sitemaps"]
 
+# Not plain application/json: WordPress announces its REST API that way on every page.
 FEED_LINK_TYPES = frozenset({
     "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
-    "text/xml", "application/feed+xml", "application/feed+json", "application/json",
+    "text/xml", "application/feed+xml", "application/feed+json",
 })
 
 

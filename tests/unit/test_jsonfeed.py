@@ -99,7 +99,9 @@ def test_a_source_is_told_by_what_it_serves(head, content_type, found):
 
 
 def test_an_html_page_gives_the_feeds_it_announces_json_feed_too():
+    # not WordPress's REST API, which it announces as application/json on every page
     page = b"""<!DOCTYPE html><html><head>
+      <link rel="alternate" type="application/json" href="/wp-json/wp/v2/pages/5">
       <link rel="alternate" type="application/feed+json" href="/feed.json">
       <link rel="alternate" type="application/rss+xml" href="/rss.xml"></head></html>"""
     parsed = parse_source(page, "https://a.example/")
