@@ -56,11 +56,13 @@ def sources_web(seed: int = 0, *, base: datetime | None = None) -> NewsWeb:
       400 days ago, 1 without <lastmod>.
     - "digest": a sitemap index (/sitemap_index.xml) of a recent child (2 recent URLs, 1 old)
       and a child last changed in 2019 (its URLs are old too).
-    - "courier": a JSON Feed 1.1 (/feed.json) of 3 recent articles.
-    - "herald": a home page that announces no feed. Its robots.txt names a full sitemap of old
-      pages (/sitemap.xml) and a news sitemap index (/news/sitemap_index.xml) whose children
-      are a gzipped news sitemap (/news/sitemap-today.xml.gz, 4 recent articles), a 2019
-      archive and the index itself.
+    - "courier": a JSON Feed 1.1 (/feed.json) of 3 recent articles, one a script app whose item
+      carries its content.
+    - "herald": a home page that announces no feed. Its robots.txt disallows /private/ and names
+      a full sitemap of old pages (/sitemap.xml) and a news sitemap index
+      (/news/sitemap_index.xml) whose children are a gzipped news sitemap
+      (/news/sitemap-today.xml.gz: 4 recent articles and one under /private/), a 2019 archive
+      and the index itself.
     """
     b = _Builder(seed, base)
     d = _Dated(b)
@@ -98,19 +100,22 @@ def sources_web(seed: int = 0, *, base: datetime | None = None) -> NewsWeb:
         SitemapRef("/sitemaps/recent.xml", lastmod=d.ago(2)),
         SitemapRef("/sitemaps/2019-05.xml", lastmod="2019-05-31T23:00:00+00:00")])
 
-    c = [d.article(courier, h) for h in (1, 6, 26)]
-    courier.feeds["/feed.json"] = Feed("/feed.json", "json", [_entry(courier, p) for p in c],
-                                       title="Courier")
+    c = [d.article(courier, h) for h in (1, 26)]
+    app = d.article(courier, 6, render="js")  # a script app: the item's content_html stands in
+    courier.feeds["/feed.json"] = Feed("/feed.json", "json", [
+        *(_entry(courier, p) for p in c), _entry(courier, app, include_content=True)],
+        title="Courier")
 
     herald.homepage = True
     herald.robots = "User-agent: *\nDisallow: /private/\n"
     news = [d.article(herald, h) for h in (1, 3, 6, 11)]
+    embargoed = d.article(herald, 2, path="/private/embargoed.html")  # robots.txt: disallowed
     herald_old = [d.article(herald, h) for h in (30 * 24, 60 * 24)]
     herald.sitemaps["/sitemap.xml"] = Sitemap("/sitemap.xml", in_robots=True, urls=[
         SitemapUrl(herald.name, p.path, lastmod=p.published) for p in herald_old])
     herald.sitemaps["/news/sitemap-today.xml.gz"] = Sitemap(
         "/news/sitemap-today.xml.gz", gzip=True, publication="The Herald",
-        urls=[SitemapUrl(herald.name, p.path, news=True) for p in news])
+        urls=[SitemapUrl(herald.name, p.path, news=True) for p in [*news, embargoed]])
     herald.sitemaps["/news/sitemap-2019-05.xml"] = Sitemap("/news/sitemap-2019-05.xml", urls=[
         SitemapUrl(herald.name, p.path, news=True) for p in herald_old])
     herald.sitemaps["/news/sitemap_index.xml"] = Sitemap(

@@ -65,6 +65,20 @@ def test_news_sitemap_articles_carry_title_date_language_tags_and_publisher(mixe
     assert checked == 4
 
 
+def test_json_feed_content_stands_in_for_a_script_app_page(mixed):
+    running, result = mixed
+    app = [p for p in running.web.site("courier").pages.values() if p.render == "js"]
+    item = result.by_url[running.url("courier", app[0].path)]
+    assert item["text_source"] == "feed" and app[0].paragraphs[0] in item["text"]
+
+
+def test_robots_txt_applies_to_the_urls_of_a_sitemap(mixed):
+    running, result = mixed
+    assert not [p for p in paths_requested(running, "herald") if p.startswith("/private/")]
+    assert (f"failed article {running.url('herald', '/private/embargoed.html')}: forbidden by "
+            "robots.txt") in result.summary()
+
+
 def test_feed_url_names_the_sitemap_or_json_feed_that_listed_the_article(mixed):
     running, result = mixed
     by_site = {}
@@ -103,7 +117,7 @@ def test_the_summary_names_each_sources_kind_and_what_was_not_requested(mixed):
          "sitemap index -> sitemap, 2 documents, 3 entries"),
         (running.url("courier", "/feed.json"), "JSON Feed, 3 entries"),
         (running.url("herald", "/"),
-         "HTML page -> sitemap index -> news sitemap, 3 documents, 4 entries"),
+         "HTML page -> sitemap index -> news sitemap, 3 documents, 5 entries"),
     ]:
         assert f"    {url}: {kind}" in summary
     assert ("not requested: child sitemap outside the window 2, child sitemap that is an index "
