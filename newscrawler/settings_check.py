@@ -57,6 +57,8 @@ CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "MIN_PAGE_TEXT_CHARS": _number(int, 0),
     "PROGRESS_INTERVAL": _number(float, 0),
     "SCHEDULER_READY_LEAD": _number(float, 0),
+    "SITE_FAILURE_LIMIT": _number(int, 0),
+    "SITE_COOL_OFF": _number(float, 0),
     "JSONL_OUTPUT": _output_template,
     "STATE_DIR": _non_empty,
 }

@@ -12,7 +12,7 @@ Used by the test suite, the benchmarks (bench/) and the offline demo:
 """
 
 from simweb.faults import FAULT_KINDS, FaultSpec, fault_kinds, fault_spec, gzip_bomb
-from simweb.model import Entry, Feed, NewsWeb, Page, Site, loopback_address
+from simweb.model import Entry, Feed, NewsWeb, Outage, Page, Site, loopback_address
 from simweb.pagegen import LazyPages, make_article
 from simweb.requestlog import RequestLog, RequestRecord
 from simweb.scenarios import (
@@ -32,6 +32,7 @@ __all__ = [
     "Feed",
     "LazyPages",
     "NewsWeb",
+    "Outage",
     "Page",
     "RequestLog",
     "RequestRecord",
