@@ -18,6 +18,7 @@ from simweb.requestlog import RequestLog, RequestRecord
 from simweb.scenarios import (
     broad_web,
     corpus_web,
+    dead_web,
     demo_web,
     fault_web,
     memory_web,
@@ -40,6 +41,7 @@ __all__ = [
     "Site",
     "broad_web",
     "corpus_web",
+    "dead_web",
     "demo_web",
     "fault_kinds",
     "fault_spec",

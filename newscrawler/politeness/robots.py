@@ -97,7 +97,8 @@ class RobotsUnavailable(SiteSkipped):
 class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.unavailable: dict[str, str] = {}  # host (netloc) -> why its requests are refused
+        # host (netloc) -> why its requests are refused, and the site the report names
+        self.unavailable: dict[str, tuple[str, str]] = {}
         self.unavailable_sites: set[str] = set()  # their sites: the queue's quick look
         self._received: WeakKeyDictionary[Request, int] = WeakKeyDictionary()
         crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
@@ -107,10 +108,10 @@ class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
         return urlparse_cached(request).netloc in self.unavailable
 
     def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
-        reason = self.unavailable.get(urlparse_cached(request).netloc)
-        if reason is not None:
+        skipped = self.unavailable.get(urlparse_cached(request).netloc)
+        if skipped is not None:
             self.crawler.stats.inc_value(keys.REQUESTS_SKIPPED_ROBOTS)
-            raise RobotsUnavailable(reason, urlparse_cached(request).netloc)
+            raise RobotsUnavailable(*skipped)
         super().process_request_2(rp, request)
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
@@ -151,7 +152,9 @@ class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
         if isinstance(exc, SiteSkipped):
-            self._skip(netloc, str(exc))  # e.g. the site's breaker is open: same reason
+            # e.g. the site's breaker is open: its line is said; the same reason and site
+            self.unavailable[netloc] = (str(exc), exc.site)
+            self._mark_site(netloc)
         elif not isinstance(exc, IgnoreRequest):  # e.g. more redirects: allowed, as a 4xx
             if is_expected_failure(exc):  # the network's doing: the traceback is for DEBUG
                 logger.debug("robots.txt of %s", netloc, exc_info=exc)
@@ -161,12 +164,15 @@ class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
         super()._robots_error(exc, netloc)
 
     def _skip(self, netloc: str, reason: str) -> None:
-        self.unavailable[netloc] = reason
-        self.unavailable_sites.add(site_key(urlsplit(f"//{netloc}").hostname or ""))
+        self.unavailable[netloc] = (reason, netloc)
+        self._mark_site(netloc)
         self.crawler.stats.inc_value(keys.ROBOTS_UNAVAILABLE)
         logger.warning("%s: %s", netloc, reason)
         self.crawler.signals.send_catch_log(news_signals.site_skipped, site=netloc,
                                             reason=reason)
+
+    def _mark_site(self, netloc: str) -> None:
+        self.unavailable_sites.add(site_key(urlsplit(f"//{netloc}").hostname or ""))
 
     def _bytes_received(self, data: bytes, request: Request, **_: Any) -> None:
         """Stop a robots.txt download at ``ROBOTS_MAX_BYTES``, keeping what came (the

@@ -35,9 +35,12 @@ class SiteOutcomes:
     connection_failures: dict[str, str] = field(default_factory=dict)  # site -> last reason
     skipped: dict[str, str] = field(default_factory=dict)              # site -> reason
     refused: dict[str, Counter[str]] = field(default_factory=dict)     # site -> what, count
+    back: set[str] = field(default_factory=set)  # skipped sites that answered afterwards
 
     def answered(self, site: str) -> None:
         self.reached.add(site)
+        if site in self.skipped:
+            self.back.add(site)  # its breaker cooled off, and it was up again
 
     def failed_to_connect(self, site: str, reason: str) -> None:
         self.connection_failures[site] = reason
@@ -60,7 +63,8 @@ class SiteOutcomes:
                  f"without being sent)"]
         for site, reason in self.skipped.items():
             counts = self.refused.get(site)
-            lines.append(f"    {site}: {reason}" + (f" ({_counted(counts)})" if counts else ""))
+            lines.append(f"    {site}: {reason}" + (f" ({_counted(counts)})" if counts else "")
+                         + ("; it answered again later" if site in self.back else ""))
         return lines
 
 

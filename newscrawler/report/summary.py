@@ -194,13 +194,13 @@ class RunSummary:
             + (", ".join(f"{k} {v}" for k, v in sorted(dropped.items())) or "none")
         )
         lines += [f"    feed fallback ({why}): {n}" for why, n in self.fallbacks.most_common()]
-        lines += self.sites.lines()
         failed_articles = list(self.articles_failed.items())
         lines += [f"    failed article {url}: {why}"
                   for url, why in failed_articles[:MAX_ARTICLE_LINES]]
         if len(failed_articles) > MAX_ARTICLE_LINES:
             lines.append(f"    ... and {len(failed_articles) - MAX_ARTICLE_LINES} more "
                          f"failed articles (the log has a line for each)")
+        lines += self.sites.lines()
         lines.append(f"  already written by earlier runs, not requested again: "
                      f"{get(keys.ARTICLES_SKIPPED_SEEN, 0)} articles; "
                      f"feeds answering 304 Not Modified: {len(self.feeds_not_modified)}")
