@@ -10,8 +10,8 @@ sites leave every other site idle. This queue keeps them in the scheduler instea
   slot allows more than one at a time;
 * a site whose delay runs for more than ``SCHEDULER_READY_LEAD`` seconds gets none yet, and the
   engine is woken when the first such site becomes ready;
-* a site whose robots.txt is not known yet gets its robots.txt fetched first, through Scrapy's
-  RobotsTxtMiddleware, and its request stays queued until the site's delay after that has
+* a site whose robots.txt is not known yet gets its robots.txt fetched first, through the
+  robots.txt middleware, and its request stays queued until the site's delay after that has
   run. Handed out at once, the request would hold one of ``CONCURRENT_REQUESTS`` for the
   robots.txt download plus the whole delay, doing nothing (half the places, with 2 s delays
   and 1 s responses, while a broad crawl starts);
@@ -56,6 +56,8 @@ if TYPE_CHECKING:
 
 __all__ = ["PoliteSlotPriorityQueue", "SiteWait", "seconds_until_ready"]
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True, slots=True)
 class SiteWait:
@@ -69,8 +71,6 @@ class SiteWait:
 def seconds_until_ready(slot: Slot | None, now: float) -> float:
     """Seconds until the site's downloader slot lets its next request go (<= 0: now)."""
     return slot.lastseen + slot.delay - now if slot is not None and slot.delay else 0.0
-
-logger = logging.getLogger(__name__)
 
 
 class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
@@ -103,7 +103,7 @@ class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
         ready: list[tuple[int, int, str]] = []
         soonest = float("inf")
         slots = self.crawler.engine.downloader.slots  # type: ignore[union-attr]
-        self._robots_middleware()
+        self._find_middlewares()
         # called once per request handed out, over every queued site: kept to plain lookups
         for key, queue in self.pqueues.items():
             if outstanding[key] >= self.concurrency.get(key, self.default_concurrency):
@@ -129,7 +129,7 @@ class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
     def waiting_sites(self) -> list[SiteWait]:
         """Sites whose queued requests wait for their delay, the soonest ready first."""
         now = monotonic()
-        self._robots_middleware()
+        self._find_middlewares()
         slots = self.crawler.engine.downloader.slots  # type: ignore[union-attr]
         waits = [SiteWait(seconds_until_ready(slots.get(key), now), key, len(queue))
                  for key, queue in self.pqueues.items()]
@@ -183,8 +183,8 @@ class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
 
     def _needs_robots(self, key: str) -> Request | None:
         """The site's next request, if the robots.txt of its host is still to be fetched."""
-        robots = self._robots_middleware()
-        if robots is None:
+        self._find_middlewares()
+        if self._robots is None:
             return None
         try:
             request = self.pqueues[key].peek()
@@ -222,13 +222,12 @@ class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
             del self._robots_started[netloc]
             self._robots_tried.add(netloc)
 
-    def _robots_middleware(self) -> RobotsTxtMiddleware | None:
+    def _find_middlewares(self) -> None:
         if not self._middlewares_found:
             self._robots = self.crawler.get_downloader_middleware(RobotsTxtMiddleware)
             self._safety = self.crawler.get_downloader_middleware(AddressSafetyMiddleware)
             self._breaker = self.crawler.get_downloader_middleware(SiteBreakerMiddleware)
             self._middlewares_found = True
-        return self._robots
 
     # waking the engine
 

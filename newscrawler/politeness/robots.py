@@ -123,7 +123,7 @@ class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
             await self.fetch_robots(f"{url.scheme}://{url.netloc}/robots.txt", url.netloc,
                                     request)
             self.crawler.stats.inc_value("robotstxt/request_count")
-        parser = parsers[url.netloc]
+        parser = parsers.get(url.netloc)  # gone: to be fetched again (see _robots_error)
         if isinstance(parser, Deferred):
             return await maybe_deferred_to_future(parser)
         return parser
@@ -152,10 +152,12 @@ class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
         if isinstance(exc, SiteSkipped):
-            # e.g. the site's breaker is open: its line is said; the same reason and site
-            self.unavailable[netloc] = (str(exc), exc.site)
-            self._mark_site(netloc)
-        elif not isinstance(exc, IgnoreRequest):  # e.g. more redirects: allowed, as a 4xx
+            # The site's breaker is open: the requests waiting here go on and meet it, and the
+            # robots.txt is asked for again by the next request (after the cool-off, it is sent)
+            super()._robots_error(exc, netloc)
+            del robots_parsers(self)[netloc]
+            return
+        if not isinstance(exc, IgnoreRequest):  # e.g. more redirects: allowed, as a 4xx
             if is_expected_failure(exc):  # the network's doing: the traceback is for DEBUG
                 logger.debug("robots.txt of %s", netloc, exc_info=exc)
             else:  # a bug: disallowed all the same, but with its traceback
