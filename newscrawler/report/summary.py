@@ -221,7 +221,7 @@ def waiting_phrase(waits: list[SiteWait]) -> str:
     if not waits:
         return ""
     first = waits[0]
-    phrase = (f"waiting {max(first.seconds, 0):.0f} s for {first.site}: {first.requests} "
+    phrase = (f"waiting {max(round(first.seconds), 1)} s for {first.site}: {first.requests} "
               f"request{'' if first.requests == 1 else 's'}")
     if len(waits) > 1:
         phrase += f" (and {len(waits) - 1} more site{'' if len(waits) == 2 else 's'})"

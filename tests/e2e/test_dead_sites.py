@@ -99,6 +99,13 @@ def test_a_site_that_dies_costs_few_requests_its_queue_falls_back_and_it_is_trie
                      r"with the feed's text\); it answered again later", run["summary"])
 
 
+def test_the_progress_line_names_the_site_the_crawl_waits_for(runs):
+    # "late" waits its delay between robots.txt and feed; the other sites are done by then
+    run = runs["mixed"]
+    late = re.escape(run["addresses"]["late"])
+    assert re.search(rf"0 in flight; waiting \d+ s for {late}: 1 request\n", run["log"])
+
+
 def test_articles_of_a_dead_site_get_the_feeds_text_and_the_site_is_named_once(runs):
     run = runs["mixed"]
     for dead in ("refusing", "hanging"):

@@ -267,7 +267,7 @@ def test_one_answering_site_means_the_network_is_up(make_crawler, caplog):
         ([SiteWait(57.6, "reddit.com", 3)], "waiting 58 s for reddit.com: 3 requests"),
         ([SiteWait(1.2, "a.example", 1), SiteWait(50, "reddit.com", 3)],
          "waiting 1 s for a.example: 1 request (and 1 more site)"),
-        ([SiteWait(1, "a.example", 2), SiteWait(2, "b.example", 1), SiteWait(3, "c", 1)],
+        ([SiteWait(0.2, "a.example", 2), SiteWait(2, "b.example", 1), SiteWait(3, "c", 1)],
          "waiting 1 s for a.example: 2 requests (and 2 more sites)"),
     ],
 )
