@@ -7,7 +7,7 @@ site per robots.txt fault, plus host names under .invalid that do not resolve) a
 with the real ``scrapy crawl feeds`` at the project's settings (DOWNLOAD_DELAY 2 s, 3 retries),
 ``DOWNLOAD_TIMEOUT`` shortened to keep the run short; then a feed list whose every site is dead.
 ``--before DIR`` crawls the same webs with the ``newscrawler`` package of another checkout too
-(``git worktree add --detach /tmp/before main``), so the two columns come from one run on one machine.
+(``git worktree add --detach /tmp/before main``): both columns come from one run, one machine.
 
 Everything runs inside a network namespace with only loopback (``unshare --net``, as root):
 the names under .invalid are looked up there, so no DNS query leaves the machine. Requests are
