@@ -9,7 +9,7 @@ ARGS ?=
 
 $(VENV)/.installed-base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip 'setuptools>=77,<81'  # PEP 639 license
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 

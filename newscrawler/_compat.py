@@ -26,6 +26,7 @@ __all__ = [
     "engine_in_progress",
     "engine_is_open",
     "path_safe",
+    "robots_parsers",
     "twisted_http_client_protocol",
     "wake_engine",
 ]
@@ -47,6 +48,13 @@ def twisted_http_client_protocol() -> type:
 def path_safe(text: str) -> str:
     """The directory name Scrapy's priority queues give a downloader slot under ``JOBDIR``."""
     return _path_safe(text)
+
+
+def robots_parsers(middleware: Any) -> dict[str, Any]:
+    """RobotsTxtMiddleware's parsers by host (a Deferred while one is fetched, None when the
+    fetch failed): our subclasses replace the method that fills it (``robot_parser``)."""
+    parsers: dict[str, Any] = middleware._parsers
+    return parsers
 
 
 # The engine's per-spider slot (``engine._slot``) has no public API for what is used here: the
@@ -80,6 +88,9 @@ def wake_engine(engine: ExecutionEngine | None) -> None:
 OVERRIDDEN: tuple[tuple[str, str], ...] = (
     # politeness/downloader.py: the one place Scrapy passes through at send time
     ("scrapy.core.downloader.Downloader", "_download"),
+    # politeness/robots.py: RFC 9309's rules for what a robots.txt answer means
+    ("scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware", "_parse_robots"),
+    ("scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware", "_robots_error"),
     # rendering/handler.py: Playwright's driver started on first use, not with the engine
     ("scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler", "_maybe_launch_in_thread"),
     ("scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler", "_download_request"),
@@ -92,6 +103,7 @@ OVERRIDDEN: tuple[tuple[str, str], ...] = (
 PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("scrapy.pqueues", "_path_safe"),
     ("scrapy.utils._compression", "_DecompressionMaxSizeExceeded"),
+    ("scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware", "_parsers"),
     ("scrapy.core.engine.ExecutionEngine", "_slot"),
     ("scrapy.core.engine._Slot", "nextcall"),
     ("scrapy.core.engine._Slot", "inprogress"),

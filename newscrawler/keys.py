@@ -16,11 +16,13 @@ LISTED_BY = "listed_by"
 LISTED_BY_ADDRESS = "listed_by_address"  # ... and the address that feed was served from
 RENDER = "render"                        # the feed list's render option ("js", "static")
 RENDER_FALLBACK = "render_fallback"      # this is the one browser retry of a static page
+ROBOTS_TXT = "robots_txt"                # on a robots.txt request: its size is capped
 
 # --- request meta: Scrapy's and scrapy-playwright's, read or set here -------------------------
 DOWNLOAD_SLOT = "download_slot"
 DONT_OBEY_ROBOTSTXT = "dont_obey_robotstxt"
 REDIRECT_URLS = "redirect_urls"
+REDIRECT_TTL = "redirect_ttl"            # redirects a request may still follow
 HANDLE_HTTPSTATUS_LIST = "handle_httpstatus_list"
 PLAYWRIGHT = "playwright"
 
@@ -49,6 +51,11 @@ RENDER_FALLBACKS = stat("render_fallback")
 RESPONSES_429 = stat("responses_429")
 BACKOFFS = stat("backoff")
 BLOCKED_ADDRESS = stat("blocked_address")
+CONNECTION_FAILURES = stat("connection_failures")    # requests that could not reach their site
+SITES_UNREACHABLE = stat("sites_unreachable")        # times a site's breaker opened
+REQUESTS_SKIPPED_UNREACHABLE = stat("skipped/site_unreachable")  # refused: breaker open
+ROBOTS_UNAVAILABLE = stat("robots_unavailable")      # hosts skipped: robots.txt 5xx/unreachable
+REQUESTS_SKIPPED_ROBOTS = stat("skipped/robots_unavailable")     # refused for that reason
 TORN_LINES_REPAIRED = stat("torn_lines_repaired")
 OUTPUT = stat("output")                              # the JSONL file of this run
 ELAPSED_SECONDS = stat("elapsed_seconds")

@@ -49,6 +49,28 @@ DOWNLOAD_MAXSIZE = 32 * 1024 * 1024   # bytes, also after decompression (Scrapy:
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024   # bytes
 RETRY_TIMES = 3                       # retries after the first attempt (429 and 5xx, timeouts)
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+# Scrapy's list less CannotResolveHostError: a DNS answer does not change within seconds, and
+# each retry of a name that does not resolve waited out its site's delay for nothing.
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.DownloadConnectionRefusedError",
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.DownloadTimeoutError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectError",
+    "twisted.internet.error.ConnectionLost",
+    "builtins.OSError",  # HttpCompressionMiddleware's for an empty gzip body
+    "scrapy.core.downloader.handlers.http11.TunnelError",
+]
+# "Gave up retrying" is Scrapy's ERROR line for what the run summary and the failure lines
+# already say in words (report/failures.py); it stays in the DEBUG log.
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
+# A site that fails at the connection level (DNS, refused, reset, TLS, timeout) this many times
+# in a row is left alone: its queued requests fail at once with "site unreachable: ..." (their
+# articles get the feed's text), instead of each waiting out the delay, the timeout and the
+# retries. One answer of any status closes it again. See newscrawler/politeness/breaker.py.
+SITE_FAILURE_LIMIT = 3                # connection failures in a row; 0 turns the breaker off
+SITE_COOL_OFF = 600.0                 # seconds a site is left alone before it is tried again
 
 # Only http and https: a feed entry linking to file:///etc/passwd must not be read.
 DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
@@ -61,6 +83,13 @@ SPIDER_MIDDLEWARES = {
 }
 DOWNLOADER_MIDDLEWARES = {
     "newscrawler.safety.middleware.AddressSafetyMiddleware": 60,  # before robots.txt is fetched
+    # robots.txt by RFC 9309: a 5xx or an unreachable robots.txt disallows the whole site
+    # (Scrapy's parses an error page as rules, and allows everything when the fetch fails)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newscrawler.politeness.robots.Rfc9309RobotsTxtMiddleware": 100,
+    # process_exception runs from high to low: at 560 the breaker counts a connection failure
+    # before RetryMiddleware (550) retries it
+    "newscrawler.politeness.breaker.SiteBreakerMiddleware": 560,
     "newscrawler.state.conditional.ConditionalFeedMiddleware": 580,
     # process_response runs from high to low: at 570 it sees a 429 before RetryMiddleware (550)
     "newscrawler.politeness.slots.SitePolitenessMiddleware": 570,

@@ -77,6 +77,8 @@ CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "SINCE": _filter(lambda value: parse_since(value, datetime.now(UTC))),
     "LANGUAGES": _filter(parse_languages),
     "MAX_PER_SOURCE": _filter(parse_max_per_source),
+    "SITE_FAILURE_LIMIT": _number(int, 0),
+    "SITE_COOL_OFF": _number(float, 0),
     "JSONL_OUTPUT": _output_template,
     "STATE_DIR": _non_empty,
 }

@@ -21,11 +21,15 @@ from typing import Literal
 
 from aiohttp import web
 
-Target = Literal["feed", "page"]
+# robots.txt takes faults too (Site.robots_fault, Site.fault), but fault_web() gives them to
+# feeds and pages only: the table's targets say where those go.
+Target = Literal["feed", "page", "robots"]
 
 HANG_SECONDS = 3600.0
 DRIP_BYTES = 3600  # one per second: an hour
 OVERSIZE_BYTES = 64 * 1024 * 1024
+PADDED_BYTES = 600 * 1024  # more than the 500 KiB of robots.txt a crawler must parse
+REDIRECT_HOPS = 5  # the redirects a crawler must follow for robots.txt (RFC 9309)
 GZIP_BOMB_BYTES = 1024 * 1024 * 1024
 _CHUNK = 64 * 1024
 
@@ -41,6 +45,8 @@ class FaultContext:
     # Set once headers are sent, so the request log can report the real status even if the
     # client drops the connection mid-body.
     prepared: web.StreamResponse | None = None
+    # How many times this site was asked for this path (query ignored) before: 0 the first time.
+    attempt: int = 0
 
 
 Responder = Callable[[FaultContext], Awaitable[web.StreamResponse]]
@@ -98,6 +104,44 @@ async def _redirect_loop(ctx: FaultContext) -> web.StreamResponse:
     path = ctx.request.path
     target = path if "hop" in ctx.request.query else f"{path}?hop=1"
     return web.Response(status=302, headers={"Location": target})
+
+
+async def _redirect_chain(ctx: FaultContext) -> web.StreamResponse:
+    # /x -> /x?hop=1 -> ... -> /x?hop=5, which answers normally
+    hop = int(ctx.request.query.get("hop", "0"))
+    if hop < REDIRECT_HOPS:
+        return web.Response(status=302, headers={"Location": f"{ctx.request.path}?hop={hop + 1}"})
+    return _normal(ctx)
+
+
+async def _first_500(ctx: FaultContext) -> web.StreamResponse:
+    if ctx.attempt == 0:
+        return await _status(500)(ctx)
+    return _normal(ctx)
+
+
+def _normal(ctx: FaultContext) -> web.StreamResponse:
+    """The answer without a fault (a robots.txt the site does not have is a 404)."""
+    document = ctx.document("utf-8")
+    if ctx.target == "robots" and not document:
+        return web.Response(status=404, text="no robots.txt\n")
+    return web.Response(body=document.encode(), content_type=ctx.content_type, charset="utf-8")
+
+
+_PADDING_LINE = {
+    "robots": b"# padding padding padding padding padding padding padding padding padding\n",
+    "feed": b"<!-- padding padding padding padding padding padding padding padding -->\n",
+    "page": b"<!-- padding padding padding padding padding padding padding padding -->\n",
+}
+
+
+async def _padded(ctx: FaultContext) -> web.StreamResponse:
+    """The normal document, then comment lines up to PADDED_BYTES (a big robots.txt whose rules
+    come first, as big ones usually have them)."""
+    body = ctx.document("utf-8").encode()
+    line = _PADDING_LINE[ctx.target]
+    body += line * max(0, (PADDED_BYTES - len(body)) // len(line) + 1)
+    return web.Response(body=body, content_type=ctx.content_type, charset="utf-8")
 
 
 async def _html_not_feed(ctx: FaultContext) -> web.StreamResponse:
@@ -287,6 +331,12 @@ _TABLE: dict[str, tuple[frozenset[str], bool, bool, str, Responder]] = {
     "hang": (BOTH, False, False, "accept, then send nothing for an hour", _hang),
     "reset": (BOTH, False, False, "TCP reset without a response", _reset),
     "redirect-loop": (BOTH, False, False, "302 cycle between /x and /x?hop=1", _redirect_loop),
+    # feeds only: a page would be written under its last URL, not the one the feed lists
+    "redirect-chain": (FEED, True, False, f"{REDIRECT_HOPS} redirects, then the document",
+                       _redirect_chain),
+    "first-500": (BOTH, True, True, "500 the first time, the document when asked again",
+                  _first_500),
+    "padded-600k": (BOTH, True, True, "the document, then comments up to 600 KiB", _padded),
     "html-not-feed": (FEED, False, False, "200 HTML page where the feed should be",
                       _html_not_feed),
     "empty": (BOTH, False, False, "200 with an empty body", _empty),

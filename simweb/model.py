@@ -88,6 +88,16 @@ class Feed:
                             repr=False)
 
 
+@dataclass(frozen=True)
+class Outage:
+    """The site goes down after it served `after` requests, for `seconds`: every request in
+    that time gets `fault` (a connection reset by default); then it serves normally again."""
+
+    after: int
+    seconds: float
+    fault: str = "reset"
+
+
 @dataclass
 class SitemapUrl:
     """A sitemap's ``<url>``: a page, possibly on another site."""
@@ -148,8 +158,29 @@ class Site:
     retry_after: str = "2"  # "" sends 429 without a Retry-After header
     homepage: bool = False
     lang: str = "en"
+    # A dead or ailing site. `fault` answers every request (robots.txt, feeds, pages) with a
+    # fault kind ("hang": accepts and never answers); `listening` False leaves the address
+    # without a listening socket (connection refused); `outage` takes it down for a while;
+    # `robots_fault` is for /robots.txt alone ("status:503", "first-500", "padded-600k"...).
+    fault: str | None = None
+    listening: bool = True
+    outage: Outage | None = None
+    robots_fault: str | None = None
+
+    @property
+    def dead(self) -> bool:
+        """Nothing of the site can be fetched, ever (its robots.txt included)."""
+        return not self.listening or (self.fault is not None
+                                      and not fault_spec(self.fault).page_ok)
+
+    def robots_unavailable(self) -> bool:
+        """A crawler must skip the whole site: its robots.txt answers 5xx (RFC 9309 §2.3.1.4)."""
+        fault = self.robots_fault or ""
+        return fault.startswith("status:5") or self.dead
 
     def can_fetch(self, path: str) -> bool:
+        if self.robots_unavailable():
+            return False
         if not self.robots:
             return True
         parser = RobotFileParser()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from simweb.faults import FAULT_KINDS, fault_spec
-from simweb.model import Entry, Feed, Latency, NewsWeb, Page, Site
+from simweb.model import Entry, Feed, Latency, NewsWeb, Outage, Page, Site
 from simweb.pagegen import LazyPages, article_stub, make_article
 from simweb.textgen import default_base_time
 
@@ -306,3 +306,68 @@ def fault_web(seed: int = 0, *, kinds: tuple[str, ...] = FAULT_KINDS,
                                                title="Hostile links")
     sites = [alpha, beta, gamma, feedfaults, orphans, pagefaults, hostile]
     return NewsWeb([s for s in sites if s.feeds or s.pages], seed=seed)
+
+
+PRIVATE_RULES = "User-agent: *\nDisallow: /private/\n"
+ROBOTS_FAULT_SITES = {  # site name -> its robots.txt fault
+    "robots503": "status:503",
+    "robots404": "status:404",
+    "robots500then200": "first-500",
+    "robotsredirect": "redirect-chain",
+    "robots600k": "padded-600k",
+}
+
+
+def dead_web(seed: int = 0, *, base: datetime | None = None, outage_seconds: float = 4.0,
+             unresolvable: str | None = None) -> NewsWeb:
+    """Healthy sites beside dead and ailing ones: the circuit breaker and robots.txt by RFC 9309.
+
+    - "alpha": healthy, 3 articles; its feed also lists one page on "refusing" and one on
+      "hanging", with summaries (a crawler writes them with the feed's text).
+    - "refusing": nothing listens on its address (connection refused); a feed of 3 articles.
+    - "hanging": accepts every connection and never answers; a feed of 3 articles.
+    - "flaky": a feed of 6 articles with summaries; after its 3rd request (robots.txt, feed,
+      one article) it resets every connection for `outage_seconds`, then serves again.
+    - "late": its feed lists 2 more "flaky" pages. Its robots.txt is its first request and
+      its feed the second: with a delay longer than the outage plus SITE_COOL_OFF for its site
+      (DOWNLOAD_SLOTS), those pages are asked for once "flaky" is back.
+    - one site per robots.txt fault (ROBOTS_FAULT_SITES): rules disallowing /private/ (none for
+      the 404), a feed of 2 articles and one under /private/.
+    - `unresolvable`: a host name that does not resolve (under .invalid, looked up only where
+      no DNS query can leave); "alpha" then lists a page on it too, with a summary.
+    `web.articles()` knows that the dead sites and a robots.txt answering 5xx give nothing; it
+    cannot know which "flaky" pages fall in the outage.
+    """
+    b = _Builder(seed, base)
+    alpha = Site("alpha", robots=ALLOW_ALL)
+    refusing = Site("refusing", listening=False)
+    hanging = Site("hanging", fault="hang")
+    flaky = Site("flaky", outage=Outage(after=3, seconds=outage_seconds))
+    late = Site("late")
+    sites = [alpha, refusing, hanging, flaky, late]
+    alpha_entries = [_entry(alpha, b.article(alpha)) for _ in range(3)]
+    for dead in (refusing, hanging):
+        pages = [b.article(dead) for _ in range(3)]
+        dead.feeds["/rss.xml"] = Feed("/rss.xml", "rss", [_entry(dead, p) for p in pages],
+                                      title=f"{dead.name} news")
+        alpha_entries.append(_entry(dead, pages[0], summary=f"What {dead.name} wrote."))
+    if unresolvable:
+        alpha_entries.append(Entry(alpha.name, "/nowhere", title="A story nobody can reach",
+                                   link_override=f"http://{unresolvable}/story.html",
+                                   summary="What the unresolvable site wrote."))
+    alpha.feeds["/rss.xml"] = Feed("/rss.xml", "rss", alpha_entries, title="Alpha news")
+    flaky_pages = [b.article(flaky) for _ in range(8)]
+    flaky.feeds["/rss.xml"] = Feed("/rss.xml", "rss", [
+        _entry(flaky, p, summary=f"Summary of {p.title}.") for p in flaky_pages[:6]],
+        title="Flaky news")
+    late.feeds["/rss.xml"] = Feed("/rss.xml", "rss", [_entry(flaky, p) for p in flaky_pages[6:]],
+                                  title="Late news")
+    for name, fault in ROBOTS_FAULT_SITES.items():
+        site = Site(name, robots=None if fault.startswith("status:4") else PRIVATE_RULES,
+                    robots_fault=fault)
+        pages = [b.article(site) for _ in range(2)]
+        pages.append(b.article(site, path="/private/members-only.html"))
+        site.feeds["/rss.xml"] = Feed("/rss.xml", "rss", [_entry(site, p) for p in pages],
+                                      title=f"{name} news")
+        sites.append(site)
+    return NewsWeb(sites, seed=seed)

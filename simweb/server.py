@@ -20,6 +20,7 @@ import random
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from email.utils import formatdate, parsedate_to_datetime
@@ -74,6 +75,9 @@ class _Server:
         self.in_flight = 0
         self.last_arrival: dict[str, float] = {}
         self.feed_cache: dict[tuple[str, str], tuple[int, bytes, str]] = {}
+        self.hits: Counter[tuple[str, str]] = Counter()  # (site, path) -> requests so far
+        self.served: Counter[str] = Counter()            # site -> requests so far
+        self.outage_started: dict[str, float] = {}
         self.ready = threading.Event()
         self.error: BaseException | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -108,7 +112,9 @@ class _Server:
             loop.close()
 
     async def _start(self) -> None:
-        port, socks = _bind_all([s.address for s in self.web.sites if s.address])
+        # a site that is not listening refuses every connection: nothing is bound there
+        port, socks = _bind_all([s.address for s in self.web.sites
+                                 if s.address and s.listening])
         self.port = port
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self.handle)
@@ -244,6 +250,13 @@ class _Server:
                        faults: list[FaultContext]) -> web.StreamResponse:
         if site is None:
             return web.Response(status=421, text="unknown site\n")
+        attempt = self.hits[(site.name, request.path)]
+        self.hits[(site.name, request.path)] += 1
+        self.served[site.name] += 1
+        site_fault = site.fault or self._outage_fault(site, arrival)
+        if site_fault is not None:  # the whole site is down, robots.txt included
+            return await self._fault(request, site_fault, "page", "text/html",
+                                     lambda _cs: "", faults, attempt)
         if site.rate_limit_gap is not None:
             previous = self.last_arrival.get(site.name)
             self.last_arrival[site.name] = arrival
@@ -256,16 +269,19 @@ class _Server:
         feed = site.feeds.get(path)
         if feed is not None:
             await self._delay(feed.latency or site.feed_latency)
-            return await self.serve_feed(request, site, feed, faults)
+            return await self.serve_feed(request, site, feed, faults, attempt)
         sitemap = site.sitemaps.get(path)
         if sitemap is not None:
             await self._delay(site.feed_latency)
-            return await self.serve_sitemap(request, site, sitemap, faults)
+            return await self.serve_sitemap(request, site, sitemap, faults, attempt)
         page = site.pages.get(path)
         if page is not None:
             await self._delay(page.latency or site.page_latency)
-            return await self.serve_page(request, site, page, faults)
+            return await self.serve_page(request, site, page, faults, attempt)
         await self._delay(site.page_latency)
+        if path == "/robots.txt" and site.robots_fault is not None:
+            return await self._fault(request, site.robots_fault, "robots", "text/plain",
+                                     lambda _cs: self.robots_txt(site) or "", faults, attempt)
         robots = self.robots_txt(site) if path == "/robots.txt" else None
         if robots is not None:
             return web.Response(text=robots, content_type="text/plain", charset="utf-8")
@@ -274,20 +290,29 @@ class _Server:
         return web.Response(status=404, text=render.not_found_html(), content_type="text/html",
                             charset="utf-8")
 
+    def _outage_fault(self, site: Site, arrival: float) -> str | None:
+        """The outage's fault while the site is down (it goes down after `after` requests)."""
+        outage = site.outage
+        if outage is None or self.served[site.name] <= outage.after:
+            return None
+        started = self.outage_started.setdefault(site.name, arrival)
+        return outage.fault if arrival - started < outage.seconds else None
+
     async def _fault(self, request: web.Request, name: str, target: Target, content_type: str,
                      document: Callable[[str | None], str],
-                     faults: list[FaultContext]) -> web.StreamResponse:
+                     faults: list[FaultContext], attempt: int = 0) -> web.StreamResponse:
         ctx = FaultContext(request=request, target=target, content_type=content_type,
-                           document=document)
+                           document=document, attempt=attempt)
         faults.append(ctx)
         return await fault_spec(name).respond(ctx)
 
     async def serve_feed(self, request: web.Request, site: Site, feed: Feed,
-                         faults: list[FaultContext]) -> web.StreamResponse:
+                         faults: list[FaultContext], attempt: int = 0) -> web.StreamResponse:
         content_type = render.FEED_CONTENT_TYPES[feed.format]
         if feed.fault:
             return await self._fault(request, feed.fault, "feed", content_type,
-                                     lambda cs: self.feed_document(site, feed, cs), faults)
+                                     lambda cs: self.feed_document(site, feed, cs), faults,
+                                     attempt)
         body, etag = self.feed_body(site, feed)
         headers = {"ETag": etag, "Last-Modified": formatdate(feed.modified, usegmt=True),
                    "Cache-Control": "max-age=60"}
@@ -297,12 +322,14 @@ class _Server:
         return web.Response(body=body, headers=headers)
 
     async def serve_sitemap(self, request: web.Request, site: Site, sitemap: Sitemap,
-                            faults: list[FaultContext]) -> web.StreamResponse:
+                            faults: list[FaultContext], attempt: int = 0
+                            ) -> web.StreamResponse:
         """As a feed is served (ETag, Last-Modified, 304); a .xml.gz as a gzip file, not with
         Content-Encoding, which is how sitemap files are published."""
         if sitemap.fault:
             return await self._fault(request, sitemap.fault, "feed", "application/xml",
-                                     lambda cs: self.sitemap_document(site, sitemap, cs), faults)
+                                     lambda cs: self.sitemap_document(site, sitemap, cs), faults,
+                                     attempt)
         body, etag = self.sitemap_body(site, sitemap)
         headers = {"ETag": etag, "Last-Modified": formatdate(sitemap.modified, usegmt=True)}
         if _not_modified(request, etag, sitemap.modified):
@@ -312,7 +339,7 @@ class _Server:
         return web.Response(body=body, headers=headers)
 
     async def serve_page(self, request: web.Request, site: Site, page: Page,
-                         faults: list[FaultContext]) -> web.StreamResponse:
+                         faults: list[FaultContext], attempt: int = 0) -> web.StreamResponse:
         url = self.url(site.name, page.path)
 
         def document(charset: str | None) -> str:
@@ -322,7 +349,7 @@ class _Server:
 
         if page.fault:
             return await self._fault(request, page.fault, "page", "text/html", document,
-                                     faults)
+                                     faults, attempt)
         body = page.html if page.html is not None else document("utf-8").encode("utf-8")
         return web.Response(body=body, headers={"Content-Type": page.content_type})
 

@@ -10,14 +10,21 @@ sites leave every other site idle. This queue keeps them in the scheduler instea
   slot allows more than one at a time;
 * a site whose delay runs for more than ``SCHEDULER_READY_LEAD`` seconds gets none yet, and the
   engine is woken when the first such site becomes ready;
-* a site whose robots.txt is not known yet gets its robots.txt fetched first, through Scrapy's
-  RobotsTxtMiddleware, and its request stays queued until the site's delay after that has
+* a site whose robots.txt is not known yet gets its robots.txt fetched first, through the
+  robots.txt middleware, and its request stays queued until the site's delay after that has
   run. Handed out at once, the request would hold one of ``CONCURRENT_REQUESTS`` for the
   robots.txt download plus the whole delay, doing nothing (half the places, with 2 s delays
   and 1 s responses, while a broad crawl starts);
+* a site whose requests are refused without being sent (its breaker is open, see
+  ``breaker.py``, or its host's robots.txt is unavailable, see ``robots.py``) is ready at once:
+  its requests fail in the downloader middlewares, before they reach the site's slot, so
+  holding them for the delay (60 s each for reddit.com) would only keep the crawl waiting;
 * among ready sites, feeds go first (a site whose feed is unread may have the longest chain),
   then the site with the most queued requests: the longest chain bounds the crawl, so it
   must never wait.
+
+:meth:`PoliteSlotPriorityQueue.waiting_sites` tells the progress line which sites the crawl
+waits for, and how long.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import asyncio
 import logging
 from collections import Counter
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING, Any
@@ -37,15 +45,32 @@ from scrapy.utils.httpobj import urlparse_cached
 
 from newscrawler import keys
 from newscrawler._compat import path_safe, wake_engine
+from newscrawler.politeness.breaker import SiteBreakerMiddleware
+from newscrawler.politeness.robots import Rfc9309RobotsTxtMiddleware
 from newscrawler.politeness.slots import SLOT, assign_site_slot
 from newscrawler.safety.middleware import AddressSafetyMiddleware
 
 if TYPE_CHECKING:
     from scrapy import Request
+    from scrapy.core.downloader import Slot
 
-__all__ = ["PoliteSlotPriorityQueue"]
+__all__ = ["PoliteSlotPriorityQueue", "SiteWait", "seconds_until_ready"]
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteWait:
+    """A site whose queued requests wait for its delay."""
+
+    seconds: float
+    site: str
+    requests: int
+
+
+def seconds_until_ready(slot: Slot | None, now: float) -> float:
+    """Seconds until the site's downloader slot lets its next request go (<= 0: now)."""
+    return slot.lastseen + slot.delay - now if slot is not None and slot.delay else 0.0
 
 
 class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
@@ -62,6 +87,7 @@ class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
         self._wakeup_at = float("inf")
         self._robots: RobotsTxtMiddleware | None = None
         self._safety: AddressSafetyMiddleware | None = None
+        self._breaker: SiteBreakerMiddleware | None = None
         self._middlewares_found = False
         # robots.txt downloads this queue started: netloc -> (site, task); and the hosts whose
         # turn is over (fetched, failed, or refused by the address rule)
@@ -77,14 +103,13 @@ class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
         ready: list[tuple[int, int, str]] = []
         soonest = float("inf")
         slots = self.crawler.engine.downloader.slots  # type: ignore[union-attr]
+        self._find_middlewares()
         # called once per request handed out, over every queued site: kept to plain lookups
         for key, queue in self.pqueues.items():
             if outstanding[key] >= self.concurrency.get(key, self.default_concurrency):
                 continue
-            slot = slots.get(key)
-            # seconds until the site's downloader slot lets its next request go
-            wait = slot.lastseen + slot.delay - now if slot is not None and slot.delay else 0.0
-            if wait <= self.lead:
+            wait = seconds_until_ready(slots.get(key), now)
+            if wait <= self.lead or self._refused_unsent(key, now):
                 # feeds first (their chains are not known yet), then the longest chain
                 ready.append((queue.curprio or 0, -len(queue), key))
             else:
@@ -100,6 +125,28 @@ class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
         if soonest < float("inf"):
             self._wake_engine(soonest, now)
         return None
+
+    def waiting_sites(self) -> list[SiteWait]:
+        """Sites whose queued requests wait for their delay, the soonest ready first."""
+        now = monotonic()
+        self._find_middlewares()
+        slots = self.crawler.engine.downloader.slots  # type: ignore[union-attr]
+        waits = [SiteWait(seconds_until_ready(slots.get(key), now), key, len(queue))
+                 for key, queue in self.pqueues.items()]
+        return sorted((wait for wait in waits
+                       if wait.seconds > self.lead and not self._refused_unsent(wait.site, now)),
+                      key=lambda wait: wait.seconds)
+
+    def _refused_unsent(self, key: str, now: float) -> bool:
+        """The site's next request will be refused by a middleware without being sent."""
+        if self._breaker is not None and self._breaker.is_open(key, now):
+            return True
+        robots = self._robots
+        if isinstance(robots, Rfc9309RobotsTxtMiddleware) and key in robots.unavailable_sites:
+            with suppress(NotImplementedError):  # a queue class without peek
+                request = self.pqueues[key].peek()
+                return request is not None and robots.skips(request)
+        return False
 
     def _pop_from(self, key: str) -> Request | None:
         queue = self.pqueues[key]
@@ -136,8 +183,8 @@ class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
 
     def _needs_robots(self, key: str) -> Request | None:
         """The site's next request, if the robots.txt of its host is still to be fetched."""
-        robots = self._robots_middleware()
-        if robots is None:
+        self._find_middlewares()
+        if self._robots is None:
             return None
         try:
             request = self.pqueues[key].peek()
@@ -175,12 +222,12 @@ class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
             del self._robots_started[netloc]
             self._robots_tried.add(netloc)
 
-    def _robots_middleware(self) -> RobotsTxtMiddleware | None:
+    def _find_middlewares(self) -> None:
         if not self._middlewares_found:
             self._robots = self.crawler.get_downloader_middleware(RobotsTxtMiddleware)
             self._safety = self.crawler.get_downloader_middleware(AddressSafetyMiddleware)
+            self._breaker = self.crawler.get_downloader_middleware(SiteBreakerMiddleware)
             self._middlewares_found = True
-        return self._robots
 
     # waking the engine
 

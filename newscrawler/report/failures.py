@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from OpenSSL import SSL
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -17,8 +18,11 @@ from twisted.internet import error
 from twisted.python.failure import Failure
 
 from newscrawler._compat import ResponseFailed, ResponseNeverReceived
+from newscrawler.errors import SiteSkipped
 
-__all__ = ["describe_failure"]
+__all__ = ["describe_exception", "describe_failure", "is_expected_failure"]
+
+TLS_FAILED = "TLS handshake failed"
 
 # Most specific first; the first match wins.
 _REASONS: tuple[tuple[type[BaseException], str], ...] = (
@@ -31,6 +35,7 @@ _REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (error.DNSLookupError, "DNS lookup failed"),
     (error.ConnectionRefusedError, "connection refused"),
     (error.TimeoutError, "timed out"),
+    (error.NoRouteError, "no route to the host"),
     (error.TCPTimedOutError, "TCP connection timed out"),
     (error.ConnectionLost, "connection reset by the server"),
     (error.ConnectionDone, "connection closed by the server"),
@@ -42,11 +47,30 @@ _REASONS: tuple[tuple[type[BaseException], str], ...] = (
 
 
 def describe_failure(failure: Failure) -> str:
-    exc = failure.value
+    return describe_exception(failure.value)
+
+
+def describe_exception(exc: BaseException) -> str:
+    """One line in words; for an exception nobody foresaw, its type and message."""
+    return _known_reason(exc) or f"{type(exc).__name__}: {str(exc)[:160]}"
+
+
+def is_expected_failure(exc: BaseException) -> bool:
+    """A failure the web causes (network, timeouts, HTTP errors, refusals), said in one line;
+    anything else is a bug in the project and deserves its traceback."""
+    return _known_reason(exc) is not None
+
+
+def _known_reason(exc: BaseException) -> str | None:
     if isinstance(exc, HttpError):
         return f"HTTP {exc.response.status}"
+    if isinstance(exc, SiteSkipped):
+        return str(exc)  # already one line in words: the site's reason
     if isinstance(exc, IgnoreRequest):
         return _ignored(str(exc))
+    if isinstance(exc, SSL.Error) or (
+            isinstance(exc, DownloadFailedError | ResponseFailed) and "SSL" in str(exc)):
+        return TLS_FAILED
     if isinstance(exc, DownloadFailedError):
         # Scrapy wraps Twisted's failures and keeps only their text
         for kind, reason in _REASONS:
@@ -55,7 +79,7 @@ def describe_failure(failure: Failure) -> str:
     for kind, reason in _REASONS:
         if isinstance(exc, kind):
             return reason
-    return f"{type(exc).__name__}: {str(exc)[:160]}"
+    return None
 
 
 def _ignored(message: str) -> str:

@@ -1,8 +1,11 @@
-"""The run summary and the progress line: what a person reads at the end of a crawl.
+"""The run summary, the progress line and one line per failure: what a person reads of a crawl.
 
 Every figure is also a Scrapy stat under ``newscrawler/`` so Scrapyd, tests and scripts can read
 them without parsing the log. Replaces Scrapy's once-a-minute LogStats line with a progress line
-every ``PROGRESS_INTERVAL`` seconds.
+every ``PROGRESS_INTERVAL`` seconds, which names the site the crawl waits for when nothing is
+in flight. A failed feed gets one WARNING line and a failed article one INFO line as they
+happen, with the reason in words (``failures.py``); a skipped site gets one line from the
+middleware that skips it, and its refused requests none (DEBUG), only a count in the summary.
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ from scrapy.utils.asyncio import create_looping_call
 
 from newscrawler import keys
 from newscrawler import signals as news_signals
+from newscrawler.politeness.queue import PoliteSlotPriorityQueue, SiteWait
+from newscrawler.politeness.slots import SLOT
+from newscrawler.report.sites import SiteOutcomes
 from newscrawler.report.sources import SourceBook
 from newscrawler.sources.parsed import SourceKind
 
 if TYPE_CHECKING:
-    from scrapy import Spider
+    from scrapy import Request, Spider
     from scrapy.crawler import Crawler
+    from scrapy.http import Response
 
 # the run summary's log channel, by its old name: scripts grep logs for it
 logger = logging.getLogger("newscrawler.summary")
@@ -38,9 +45,11 @@ class RunSummary:
         self.feeds_total = 0
         self.sources = SourceBook()
         self.feeds_failed: dict[str, str] = {}   # document -> "<what it is> <url>: <reason>"
+        self.feeds_of_skipped_sites: set[str] = set()
         self.feed_warnings: dict[str, str] = {}
         self.fallbacks: Counter[str] = Counter()
         self.articles_failed: dict[str, str] = {}
+        self.sites = SiteOutcomes()
         self.started = monotonic()
         self._loop: Any = None
         connect = crawler.signals.connect
@@ -54,6 +63,9 @@ class RunSummary:
         connect(self.entries_not_requested, signal=news_signals.entries_not_requested)
         connect(self.article_fallback, signal=news_signals.article_fallback)
         connect(self.article_failed, signal=news_signals.article_failed)
+        connect(self.response_received, signal=signals.response_received)
+        connect(self.sites.failed_to_connect, signal=news_signals.site_connection_failed)
+        connect(self.sites.skip, signal=news_signals.site_skipped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunSummary:
@@ -94,10 +106,20 @@ class RunSummary:
         if warning:
             self.feed_warnings[url] = f"{_noun(kind)} {url}: {warning}"
 
+    def response_received(self, response: Response, request: Request, **_: Any) -> None:
+        self.sites.answered(request.meta.get(SLOT, ""))
+
     def feed_failed(self, url: str, reason: str, source: str | None = None,
-                    kind: SourceKind | None = None, **_: Any) -> None:
+                    kind: SourceKind | None = None, site: str | None = None,
+                    **_: Any) -> None:
         self.sources.failed(source or url)
         self.feeds_failed[url] = f"{_noun(kind)} {url}: {reason}"
+        if site is None:
+            logger.warning("failed %s", self.feeds_failed[url])
+        else:  # its site's one line said why
+            logger.debug("failed %s", self.feeds_failed[url])
+            self.feeds_of_skipped_sites.add(url)
+            self.sites.refusal(site, "feed")
 
     def feed_not_modified(self, url: str, source: str | None = None, **_: Any) -> None:
         self.sources.not_modified(source or url)
@@ -106,13 +128,22 @@ class RunSummary:
         for reason, count in counts.items():
             self.stats.inc_value(f"{keys.NOT_REQUESTED}/{reason}", count)
 
-    def article_fallback(self, url: str, reason: str, **_: Any) -> None:
-        self.fallbacks[_reason_kind(reason)] += 1
+    def article_fallback(self, url: str, reason: str, site: str | None = None,
+                         **_: Any) -> None:
+        if site is None:
+            self.fallbacks[_reason_kind(reason)] += 1
+        else:
+            self.sites.refusal(site, "article with the feed's text")
 
-    def article_failed(self, url: str, reason: str, **_: Any) -> None:
-        logger.debug("failed article %s: %s", url, reason)
-        self.articles_failed[url] = reason
+    def article_failed(self, url: str, reason: str, site: str | None = None,
+                       **_: Any) -> None:
         self.stats.inc_value(keys.ARTICLES_FAILED)
+        if site is None:
+            logger.info("failed article %s: %s", url, reason)
+            self.articles_failed[url] = reason
+        else:
+            logger.debug("failed article %s: %s", url, reason)
+            self.sites.refusal(site, "article")
 
     # reporting
 
@@ -122,10 +153,15 @@ class RunSummary:
         queued = len(scheduler) if scheduler is not None else 0
         outcomes = self.sources.outcomes()
         done = sum(outcomes.values()) - outcomes["pending"]
+        in_flight = len(engine.downloader.active) if engine else 0
+        waiting = ""
+        if queued and not in_flight:  # the crawl is idle: name the site it waits for
+            waiting = waiting_phrase(_waiting_sites(scheduler))
         logger.info(
-            "progress: feeds %d/%d done, %d articles written, %d requests queued, %d in flight",
+            "progress: feeds %d/%d done, %d articles written, %d requests queued, "
+            "%d in flight%s",
             done, self.feeds_total, self.stats.get_value(keys.ARTICLES_WRITTEN, 0), queued,
-            len(engine.downloader.active) if engine else 0,
+            in_flight, f"; {waiting}" if waiting else "",
         )
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -150,7 +186,8 @@ class RunSummary:
         # A resumed JOBDIR run may attempt no feed at all: that is not a failure.
         outcomes = self.sources.outcomes()
         if outcomes["failed"] and not outcomes["ok"] and not outcomes["not modified"]:
-            return f"no feed could be fetched ({outcomes['failed']} failed)"
+            return (self.sites.no_network()
+                    or f"no feed could be fetched ({outcomes['failed']} failed)")
         return None
 
     def summary_lines(self, reason: str, elapsed: float) -> list[str]:
@@ -164,12 +201,13 @@ class RunSummary:
             f"{outcomes['not modified']} not modified, of {self.feeds_total} listed",
         ]
         lines += self._source_lines()
-        lines += [f"    failed {line}" for line in self.feeds_failed.values()]
+        lines += [f"    failed {line}" for url, line in self.feeds_failed.items()
+                  if url not in self.feeds_of_skipped_sites]  # counted on their site's line
         lines += [f"    warning for {line}" for line in self.feed_warnings.values()]
         lines.append(
             f"  articles: {written} written ({get(f'{keys.ARTICLES_WRITTEN}/page', 0)} page text, "
             f"{get(f'{keys.ARTICLES_WRITTEN}/feed', 0)} feed fallback), "
-            f"{len(self.articles_failed)} failed, dropped: "
+            f"{get(keys.ARTICLES_FAILED, 0)} failed, dropped: "
             + (", ".join(f"{k} {v}" for k, v in sorted(dropped.items())) or "none")
         )
         lines += [f"    feed fallback ({why}): {n}" for why, n in self.fallbacks.most_common()]
@@ -178,8 +216,9 @@ class RunSummary:
                   for url, why in failed_articles[:MAX_ARTICLE_LINES]]
         if len(failed_articles) > MAX_ARTICLE_LINES:
             lines.append(f"    ... and {len(failed_articles) - MAX_ARTICLE_LINES} more "
-                         f"failed articles (DEBUG log has each one)")
+                         f"failed articles (the log has a line for each)")
         lines += self._filter_lines()
+        lines += self.sites.lines()
         lines.append(f"  already written by earlier runs, not requested again: "
                      f"{get(keys.ARTICLES_SKIPPED_SEEN, 0)} articles; "
                      f"feeds answering 304 Not Modified: {outcomes['not modified']}")
@@ -227,6 +266,28 @@ class RunSummary:
 def _noun(kind: SourceKind | None) -> str:
     """How a summary line names a document: "feed" unless it is known to be a sitemap."""
     return kind.value if kind is not None and kind.is_sitemap else "feed"
+
+
+def waiting_phrase(waits: list[SiteWait]) -> str:
+    """"waiting 58 s for reddit.com: 3 requests" for the first site to be ready ("" if none)."""
+    if not waits:
+        return ""
+    first = waits[0]
+    phrase = (f"waiting {max(round(first.seconds), 1)} s for {first.site}: {first.requests} "
+              f"request{'' if first.requests == 1 else 's'}")
+    if len(waits) > 1:
+        phrase += f" (and {len(waits) - 1} more site{'' if len(waits) == 2 else 's'})"
+    return phrase
+
+
+def _waiting_sites(scheduler: Any) -> list[SiteWait]:
+    # Scrapy's scheduler keeps its priority queues in mqs (memory) and dqs (JOBDIR); another
+    # scheduler (the scale-out add-on's Redis frontier) has neither, and no waits to tell.
+    waits: list[SiteWait] = []
+    for queue in (getattr(scheduler, "mqs", None), getattr(scheduler, "dqs", None)):
+        if isinstance(queue, PoliteSlotPriorityQueue):
+            waits += queue.waiting_sites()
+    return sorted(waits, key=lambda wait: wait.seconds)
 
 
 def _reason_kind(reason: str) -> str:

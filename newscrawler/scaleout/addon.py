@@ -57,6 +57,7 @@ REDIS_STATE_STORE = "newscrawler.scaleout.state.RedisState"
 LOCAL_POLITENESS = "newscrawler.politeness.slots.SitePolitenessMiddleware"
 CLUSTER_POLITENESS = "newscrawler.scaleout.politeness.ClusterPolitenessMiddleware"
 CLUSTER_DEDUPE = "newscrawler.scaleout.pipelines.ClusterDedupePipeline"
+LOCAL_ROBOTS = "newscrawler.politeness.robots.Rfc9309RobotsTxtMiddleware"
 SHARED_ROBOTS = "newscrawler.scaleout.robots.SharedRobotsTxtMiddleware"
 
 
@@ -129,9 +130,12 @@ class ScaleOut:
                            "across workers either")
         settings.set_in_component_priority_dict("ITEM_PIPELINES",
                                                 load_object(CLUSTER_DEDUPE), 850)
-        # robots.txt fetched once per site for the whole crawl, not once per worker
+        # robots.txt fetched once per site for the whole crawl, not once per worker (the same
+        # RFC 9309 rules); Scrapy's own stays off
         settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", RobotsTxtMiddleware,
                                                 None)
+        settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES",
+                                                load_object(LOCAL_ROBOTS), None)
         settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES",
                                                 load_object(SHARED_ROBOTS), 100)
         template = str(settings.get("JSONL_OUTPUT"))

@@ -1,7 +1,7 @@
 """robots.txt fetched once per site and crawl for all workers, not once per worker.
 
-:class:`SharedRobotsTxtMiddleware` replaces Scrapy's ``RobotsTxtMiddleware`` when scaled out
-(docs/scaling.md, "How it works").
+:class:`SharedRobotsTxtMiddleware` replaces the project's robots.txt middleware when scaled out
+(docs/scaling.md, "How it works"); it keeps that middleware's RFC 9309 rules.
 """
 
 from __future__ import annotations
@@ -15,36 +15,30 @@ from typing import TYPE_CHECKING
 import redis
 import redis.asyncio
 from scrapy import Request, signals
-from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from scrapy.http.request import NO_CALLBACK
-from scrapy.utils.defer import maybe_deferred_to_future as maybe_future
-from scrapy.utils.httpobj import urlparse_cached
-from twisted.internet.defer import Deferred
 
-from newscrawler import keys
+from newscrawler.politeness.robots import Rfc9309RobotsTxtMiddleware
 from newscrawler.scaleout.keys import crawl_key, worker_id
 
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
-    from scrapy.robotstxt import RobotParser
 
 __all__ = ["SharedRobotsTxtMiddleware"]
 
 logger = logging.getLogger(__name__)
 
 
-class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware, with one fetch per site for all workers of a crawl.
+class SharedRobotsTxtMiddleware(Rfc9309RobotsTxtMiddleware):
+    """The project's robots.txt middleware, with one fetch per site for all workers of a crawl.
 
     Otherwise every worker that touches a site fetches its robots.txt: one more request per
     site and worker, each a politeness delay long. The first worker to need it takes a short
-    lock (``C:robots-lock:<netloc>``), fetches it as Scrapy does and stores status and body in
-    ``C:robots``; the others wait for that copy and parse it themselves (Scrapy's own parser and
-    ``robots_parsed`` signal, so Crawl-delay is seen everywhere). A failed fetch is not shared:
-    the next worker tries again, as a single process would on its next run.
+    lock (``C:robots-lock:<netloc>``), fetches it and stores status and body in ``C:robots``;
+    the others wait for that copy and parse it themselves (the same RFC 9309 rules: a stored
+    503 skips the site for every worker; Scrapy's own parser and ``robots_parsed`` signal, so
+    Crawl-delay is seen everywhere). A failed fetch is not shared: the next worker tries
+    again, as a single process would on its next run.
     """
 
     POLL = 0.1  # seconds between two looks while another worker fetches
@@ -60,28 +54,32 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.worker = worker_id()
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
 
-    async def robot_parser(self, request: Request) -> RobotParser | None:
-        url = urlparse_cached(request)
-        netloc = url.netloc
-        if netloc not in self._parsers:
-            self._parsers[netloc] = Deferred()  # this worker's other requests wait on it
-            robots_url = f"{url.scheme}://{netloc}/robots.txt"
-            try:
-                shared = await self._shared_copy(netloc)
-            except redis.RedisError as exc:
-                logger.warning("shared robots.txt of %s unavailable: %s", netloc, exc)
-                shared = None
-            if shared is not None:
-                status, body = shared
-                self._stats.inc_value("robotstxt/shared_by_another_worker")
-                response = Response(robots_url, status=status, body=body)
-                await self._parse_robots(response, netloc, request)
-            else:
-                await self._fetch(robots_url, netloc, request)
-        parser = self._parsers[netloc]
-        if isinstance(parser, Deferred):
-            return await maybe_future(parser)
-        return parser
+    async def fetch_robots(self, robots_url: str, netloc: str, request: Request) -> None:
+        try:
+            shared = await self._shared_copy(netloc)
+        except redis.RedisError as exc:
+            logger.warning("shared robots.txt of %s unavailable: %s", netloc, exc)
+            shared = None
+        if shared is not None:
+            status, body = shared
+            self.crawler.stats.inc_value("robotstxt/shared_by_another_worker")
+            await self._parse_robots(Response(robots_url, status=status, body=body), netloc,
+                                     request)
+            return
+        try:
+            response = await self.download_robots(robots_url)
+        except Exception as exc:
+            with contextlib.suppress(redis.RedisError):
+                await self.client.delete(f"{self.key}-lock:{netloc}")
+            self._robots_error(exc, netloc)
+            return
+        with contextlib.suppress(redis.RedisError):
+            pipe = self.client.pipeline(transaction=True)  # stored and unlocked at once
+            pipe.hset(self.key, netloc, b"%d\n" % response.status + response.body)
+            pipe.expire(self.key, self.ttl)
+            pipe.delete(f"{self.key}-lock:{netloc}")
+            await pipe.execute()
+        await self._parse_robots(response, netloc, request)
 
     async def _shared_copy(self, netloc: str) -> tuple[int, bytes] | None:
         """Another worker's copy, waiting while one fetches it; None: fetch it yourself."""
@@ -103,29 +101,6 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
             if monotonic() > deadline:
                 return None
             await asyncio.sleep(self.POLL)
-
-    async def _fetch(self, robots_url: str, netloc: str, request: Request) -> None:
-        """What Scrapy's ``robot_parser`` does on a miss, plus sharing the result."""
-        robots_request = Request(robots_url, priority=self.DOWNLOAD_PRIORITY,
-                                 meta={keys.DONT_OBEY_ROBOTSTXT: True}, callback=NO_CALLBACK)
-        try:
-            response = await self.crawler.engine.download_async(robots_request)
-            with contextlib.suppress(redis.RedisError):
-                pipe = self.client.pipeline(transaction=True)  # stored and unlocked at once
-                pipe.hset(self.key, netloc, b"%d\n" % response.status + response.body)
-                pipe.expire(self.key, self.ttl)
-                pipe.delete(f"{self.key}-lock:{netloc}")
-                await pipe.execute()
-            await self._parse_robots(response, netloc, request)
-        except Exception as exc:
-            with contextlib.suppress(redis.RedisError):
-                await self.client.delete(f"{self.key}-lock:{netloc}")
-            if not isinstance(exc, IgnoreRequest):
-                logger.error("Error downloading %(request)s: %(f_exception)s",
-                             {"request": request, "f_exception": exc}, exc_info=True,
-                             extra={"spider": self.crawler.spider})
-            self._robots_error(exc, netloc)
-        self._stats.inc_value("robotstxt/request_count")
 
     async def _spider_closed(self, spider: Spider, reason: str) -> None:
         with contextlib.suppress(redis.RedisError, OSError):

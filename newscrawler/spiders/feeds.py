@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 
 from newscrawler import keys
 from newscrawler import signals as news_signals
-from newscrawler.errors import ConfigError
+from newscrawler.errors import ConfigError, SiteSkipped
 from newscrawler.extraction.merge import build_article
 from newscrawler.extraction.page import PageFields
 from newscrawler.extraction.pool import ExtractionFailed, ExtractionPool, default_workers
@@ -237,11 +237,13 @@ class FeedsSpider(scrapy.Spider):
     def source_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         context: SourceContext = request.cb_kwargs["context"]
-        self._failed(request.meta[keys.FEED_URL], describe_failure(failure), context)
+        self._failed(request.meta[keys.FEED_URL], describe_failure(failure), context,
+                     site=_skipped_site(failure))
 
-    def _failed(self, url: str, reason: str, context: SourceContext) -> None:
+    def _failed(self, url: str, reason: str, context: SourceContext,
+                site: str | None = None) -> None:
         self._send(news_signals.feed_failed, url=url, reason=reason, source=context.listed,
-                   kind=context.named_as)
+                   kind=context.named_as, site=site)
 
     # articles
 
@@ -283,13 +285,14 @@ class FeedsSpider(scrapy.Spider):
         entry: FeedEntry = request.cb_kwargs["entry"]
         reason = describe_failure(failure)
         # A link the address rule blocked is hostile: nothing from its entry is written.
+        site = _skipped_site(failure)
         if (entry.content or entry.summary) and not failure.check(BlockedAddress):
             self._send(news_signals.article_fallback, url=request.url,
-                       reason=f"page failed: {reason}")
+                       reason=f"page failed: {reason}", site=site)
             yield self._article(entry, None, request.url, request.cb_kwargs["feed_url"],
                                 request.cb_kwargs["category"])
         else:
-            self._send(news_signals.article_failed, url=request.url, reason=reason)
+            self._send(news_signals.article_failed, url=request.url, reason=reason, site=site)
 
     async def _extract(self, response: Response) -> tuple[PageFields | None, str | None]:
         content_type = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
@@ -346,6 +349,11 @@ class FeedsSpider(scrapy.Spider):
 
 def _is_true(value: str | None) -> bool:
     return str(value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _skipped_site(failure: Failure) -> str | None:
+    """The site whose skip refused the request (unreachable, robots.txt unavailable), if so."""
+    return failure.value.site if isinstance(failure.value, SiteSkipped) else None
 
 
 def _headers(response: Response) -> dict[str, str]:

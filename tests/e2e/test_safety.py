@@ -70,5 +70,7 @@ def test_feed_links_to_metadata_and_private_addresses_are_blocked(tmp_path):
                     "private address 192.168.0.1", "link-local address fe80::1",
                     "unspecified address 0.0.0.0"):
         assert f"blocked: {blocked}" in log, blocked
-    assert log.count("failed article http://metadata.newscrawler.test/") == 1
+    # one line as it failed, one in the summary (indented)
+    assert log.count("INFO: failed article http://metadata.newscrawler.test/") == 1
+    assert log.count("    failed article http://metadata.newscrawler.test/") == 1
     assert "requests blocked by the address rule: 6" in log

@@ -10,9 +10,12 @@ from typing import Any
 import pytest
 from scrapy import Request
 from scrapy.core.downloader import Slot
+from scrapy.exceptions import DownloadConnectionRefusedError
 from scrapy.utils.misc import load_object
 
-from newscrawler.politeness.queue import PoliteSlotPriorityQueue
+import newscrawler.settings
+from newscrawler.politeness.breaker import SiteBreakerMiddleware
+from newscrawler.politeness.queue import PoliteSlotPriorityQueue, SiteWait
 from newscrawler.politeness.slots import SLOT, assign_site_slot
 from newscrawler.spiders.feeds import ARTICLE_PRIORITY, SOURCE_PRIORITY
 
@@ -129,7 +132,7 @@ def robots_fetched(crawler) -> int:
 
 async def settle(crawler, count: int) -> None:
     """Let the robots.txt tasks the queue started run (they fail at once: no spider is open,
-    which RobotsTxtMiddleware takes as "no robots.txt": everything allowed)."""
+    so the host counts as unreachable; which requests leave the queue is what is tested)."""
     for _ in range(100):
         if robots_fetched(crawler) >= count:
             return
@@ -140,6 +143,7 @@ async def settle(crawler, count: int) -> None:
 # AddressSafetyMiddleware would check each host's address first, through the reactor's
 # resolver, which these tests do not start; the robots.txt order is what is tested here.
 ROBOTS_ONLY = {"ROBOTSTXT_OBEY": True, "DOWNLOADER_MIDDLEWARES": {
+    **newscrawler.settings.DOWNLOADER_MIDDLEWARES,
     "newscrawler.safety.middleware.AddressSafetyMiddleware": None}}
 
 
@@ -184,3 +188,53 @@ def test_with_one_place_the_sites_take_turns_robots_txt_then_request(make_crawle
         return [*handed, site_of(queue.pop())]
 
     assert in_loop(scenario) == [None, "a.example", None, "b.example"]
+
+
+def open_breaker(crawler, site: str) -> None:
+    breaker = crawler.get_downloader_middleware(SiteBreakerMiddleware)
+    for _ in range(crawler.settings.getint("SITE_FAILURE_LIMIT")):
+        breaker.process_exception(request(site), DownloadConnectionRefusedError("refused"))
+
+
+def test_a_site_left_alone_by_its_breaker_is_handed_out_though_its_delay_runs(make_crawler):
+    # its requests are refused before they reach the slot: holding them would only wait
+    crawler = make_crawler(NO_ROBOTS, engine=True)
+    busy(crawler, "dead.example", delay=60, sent_ago=1)
+    busy(crawler, "slow.example", delay=60, sent_ago=1)
+    queue = build(crawler, *(request("dead.example", n) for n in range(3)),
+                  request("slow.example"))
+    open_breaker(crawler, "dead.example")
+
+    async def scenario() -> list[str | None]:
+        return [site_of(queue.pop()) for _ in range(4)]
+
+    assert in_loop(scenario) == ["dead.example"] * 3 + [None]
+
+
+def test_a_host_whose_robots_txt_is_unavailable_is_handed_out_though_its_delay_runs(
+        make_crawler):
+    crawler = make_crawler(ROBOTS_ONLY, engine=True)
+    queue = build(crawler, *(request("a.example", n) for n in range(3)))
+
+    async def scenario() -> list[str | None]:
+        assert queue.pop() is None  # its robots.txt first: it fails (no spider is open)
+        await settle(crawler, 1)
+        busy(crawler, "a.example", delay=60, sent_ago=1)
+        return [site_of(queue.pop()) for _ in range(3)]
+
+    assert in_loop(scenario) == ["a.example"] * 3
+
+
+def test_the_sites_the_crawl_waits_for_are_listed_soonest_first(make_crawler):
+    crawler = make_crawler(NO_ROBOTS, engine=True)
+    busy(crawler, "reddit.com", delay=60, sent_ago=2)
+    busy(crawler, "slow.example", delay=10, sent_ago=5)
+    busy(crawler, "dead.example", delay=60, sent_ago=1)
+    queue = build(crawler, *(request("reddit.com", n) for n in range(3)),
+                  request("slow.example"), request("ready.example"),
+                  request("dead.example"))
+    open_breaker(crawler, "dead.example")
+    waits = queue.waiting_sites()
+    assert [(w.site, w.requests) for w in waits] == [("slow.example", 1), ("reddit.com", 3)]
+    assert [round(w.seconds) for w in waits] == [5, 58]
+    assert all(isinstance(w, SiteWait) for w in waits)

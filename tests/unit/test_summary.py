@@ -6,10 +6,13 @@ import logging
 
 import pytest
 from scrapy import Request, signals
+from scrapy.http import Response
 
 from newscrawler import keys
 from newscrawler import signals as news_signals
-from newscrawler.report.summary import MAX_ARTICLE_LINES, RunSummary
+from newscrawler.politeness.queue import SiteWait
+from newscrawler.report.sites import no_network_verdict
+from newscrawler.report.summary import MAX_ARTICLE_LINES, RunSummary, waiting_phrase
 from newscrawler.sources.parsed import SourceKind
 
 FEEDS = [f"https://site{n}.example/feed" for n in range(4)]
@@ -97,7 +100,7 @@ def test_failed_articles_beyond_the_limit_are_counted_not_listed(make_crawler, c
         send(crawler, news_signals.article_failed, url=f"https://a.example/{n}", reason="gone")
     lines = closing_lines(crawler, caplog)
     assert sum(line.startswith("    failed article ") for line in lines) == MAX_ARTICLE_LINES
-    assert "    ... and 3 more failed articles (DEBUG log has each one)" in lines
+    assert "    ... and 3 more failed articles (the log has a line for each)" in lines
     assert crawler.stats.get_value(keys.ARTICLES_FAILED) == MAX_ARTICLE_LINES + 3
 
 
@@ -235,3 +238,98 @@ def test_what_the_filters_kept_out_is_counted_by_reason_and_language(make_crawle
 def test_a_run_without_filters_says_nothing_about_them(make_crawler, caplog):
     lines = closing_lines(make_crawler(), caplog)
     assert not any(line.startswith(("  not requested", "  not written")) for line in lines)
+SITE_REASON = "site unreachable: connection refused, 3 failures in a row"
+
+
+def test_a_skipped_site_is_named_once_with_what_it_cost(make_crawler, caplog):
+    crawler = make_crawler()
+    send(crawler, news_signals.site_skipped, site="dead.example", reason=SITE_REASON)
+    send(crawler, news_signals.feed_failed, url=FEEDS[0], reason=SITE_REASON,
+         site="dead.example")
+    for n in range(3):
+        send(crawler, news_signals.article_fallback, url=f"https://dead.example/{n}",
+             reason=f"page failed: {SITE_REASON}", site="dead.example")
+    send(crawler, news_signals.article_failed, url="https://dead.example/9",
+         reason=SITE_REASON, site="dead.example")
+    lines = closing_lines(crawler, caplog)
+    assert "  sites skipped: 1 (their requests were refused without being sent)" in lines
+    assert (f"    dead.example: {SITE_REASON} (1 feed; 4 articles, 3 written with the feed's "
+            f"text)") in lines
+    assert not any("https://dead.example/" in line or FEEDS[0] in line for line in lines)
+    assert "  feeds: 0 ok, 1 failed, 0 not modified, of 0 listed" in lines
+    assert crawler.stats.get_value(keys.ARTICLES_FAILED) == 1
+
+
+def test_each_failure_gets_one_line_as_it_happens_unless_its_site_was_skipped(make_crawler,
+                                                                             caplog):
+    crawler = make_crawler()
+    with caplog.at_level(logging.DEBUG, logger="newscrawler.summary"):
+        send(crawler, news_signals.feed_failed, url=FEEDS[0], reason="HTTP 404")
+        send(crawler, news_signals.article_failed, url="https://a.example/1",
+             reason="timed out (DOWNLOAD_TIMEOUT)")
+        send(crawler, news_signals.feed_failed, url=FEEDS[1], reason=SITE_REASON,
+             site="dead.example")
+    seen = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert seen == [
+        ("WARNING", f"failed feed {FEEDS[0]}: HTTP 404"),
+        ("INFO", "failed article https://a.example/1: timed out (DOWNLOAD_TIMEOUT)"),
+        ("DEBUG", f"failed feed {FEEDS[1]}: {SITE_REASON}"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("reached", "failures", "verdict"),
+    [
+        (set(), {f"s{n}.example": "DNS lookup failed" for n in range(18)},
+         "no site could be reached (DNS lookup failed for all 18 sites): is the network up?"),
+        (set(), {"a.example": "connection refused"},
+         "no site could be reached (connection refused for the only site): is the network up?"),
+        (set(), {"a.example": "DNS lookup failed", "b.example": "DNS lookup failed",
+                 "c.example": "timed out (DOWNLOAD_TIMEOUT)"},
+         "no site could be reached (DNS lookup failed for 2, timed out (DOWNLOAD_TIMEOUT) for "
+         "1): is the network up?"),
+        ({"b.example"}, {"a.example": "DNS lookup failed"}, None),  # the network is up
+        (set(), {}, None),  # nothing tried: nothing to say about the network
+    ],
+)
+def test_no_network_is_said_in_one_line(reached, failures, verdict):
+    assert no_network_verdict(reached, failures) == verdict
+
+
+def test_the_run_fails_with_the_no_network_line_when_no_site_answered(make_crawler, caplog):
+    crawler = make_crawler()
+    for n, site in enumerate(("a.example", "b.example")):
+        send(crawler, news_signals.site_connection_failed, site=site,
+             reason="DNS lookup failed")
+        send(crawler, news_signals.feed_failed, url=FEEDS[n], reason="robots.txt unavailable "
+             "(DNS lookup failed): site skipped", site=site)
+    closing_lines(crawler, caplog)
+    assert crawler.stats.get_value(keys.RUN_FAILED) == (
+        "no site could be reached (DNS lookup failed for all 2 sites): is the network up?")
+
+
+def test_one_answering_site_means_the_network_is_up(make_crawler, caplog):
+    crawler = make_crawler()
+    send(crawler, news_signals.site_connection_failed, site="a.example",
+         reason="DNS lookup failed")
+    answered = Request("https://b.example/feed", meta={keys.DOWNLOAD_SLOT: "b.example"})
+    send(crawler, signals.response_received, response=Response(answered.url, status=404),
+         request=answered, spider=crawler.spider)
+    send(crawler, news_signals.feed_failed, url=FEEDS[0], reason="HTTP 404")
+    closing_lines(crawler, caplog)
+    assert crawler.stats.get_value(keys.RUN_FAILED) == "no feed could be fetched (1 failed)"
+
+
+@pytest.mark.parametrize(
+    ("waits", "phrase"),
+    [
+        ([], ""),
+        ([SiteWait(57.6, "reddit.com", 3)], "waiting 58 s for reddit.com: 3 requests"),
+        ([SiteWait(1.2, "a.example", 1), SiteWait(50, "reddit.com", 3)],
+         "waiting 1 s for a.example: 1 request (and 1 more site)"),
+        ([SiteWait(0.2, "a.example", 2), SiteWait(2, "b.example", 1), SiteWait(3, "c", 1)],
+         "waiting 1 s for a.example: 2 requests (and 2 more sites)"),
+    ],
+)
+def test_the_progress_line_names_the_site_the_crawl_waits_for(waits, phrase):
+    assert waiting_phrase(waits) == phrase
