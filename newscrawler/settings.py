@@ -64,6 +64,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawler.state.conditional.ConditionalFeedMiddleware": 580,
     # process_response runs from high to low: at 570 it sees a 429 before RetryMiddleware (550)
     "newscrawler.politeness.slots.SitePolitenessMiddleware": 570,
+    # WARC capture: process_response at 800 sees a response before redirect (600),
+    # decompression (590) and retry (550) change it. Does nothing unless WARC_OUTPUT is set.
+    "newscrawler.archive.middleware.WarcCaptureMiddleware": 800,
 }
 ITEM_PIPELINES = {
     "newscrawler.output.pipelines.CleanPipeline": 100,
@@ -77,6 +80,7 @@ EXTENSIONS = {
     "scrapy.extensions.remote_control.RemoteControl": None,
     "newscrawler.state.extension.CrawlState": 0,       # the store, for every component
     "newscrawler.report.summary.RunSummary": 500,
+    "newscrawler.archive.extension.WarcArchive": 100,  # WARC capture (when WARC_OUTPUT is set)
 }
 
 # --- Output and state ------------------------------------------------------------------------
@@ -90,6 +94,16 @@ RECRAWL = False                       # True (or -a recrawl=1): ignore what earl
 JSONL_OUTPUT = "output/%(name)s-%(time)s.jsonl"
 FEED_EXPORT_ENCODING = "utf-8"
 PROGRESS_INTERVAL = 5.0               # seconds between progress lines; 0 turns them off
+
+# --- WARC capture (newscrawler/archive/, docs/archive.md) ------------------------------------
+# A folder: every response the crawl receives is kept there as WARC/1.1 records (and every
+# fetch that failed as a metadata record), in files <spider>-<time>-<serial>-<host>-<pid>.warc.gz
+# that `scrapy crawl warc -a warc=FOLDER` re-extracts without the network. None: no capture.
+WARC_OUTPUT = None
+WARC_MAX_BYTES = 1_000_000_000        # bytes: a file rolls over once it is this big (1 GB, as
+                                      # Heritrix and Common Crawl do); a record is never split
+WARC_GZIP_LEVEL = 6                   # zlib level per record: 9 (warcio's) costs ~3x the CPU
+                                      # for files 1-2 % smaller
 
 # --- Extraction ------------------------------------------------------------------------------
 EXTRACT_WORKERS = 0                   # processes for trafilatura and feedparser; 0: one per core

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from scrapy.settings import BaseSettings
 
@@ -11,7 +12,8 @@ from newscrawler.errors import ConfigError
 __all__ = ["check_settings"]
 
 
-def _number(kind: type, minimum: float) -> Callable[[BaseSettings, str], None]:
+def _number(kind: type, minimum: float, maximum: float | None = None
+            ) -> Callable[[BaseSettings, str], None]:
     def check(settings: BaseSettings, name: str) -> None:
         raw = settings.get(name)
         try:
@@ -20,6 +22,8 @@ def _number(kind: type, minimum: float) -> Callable[[BaseSettings, str], None]:
             raise ConfigError(f"setting {name}={raw!r} is not a {kind.__name__}") from None
         if value < minimum:
             raise ConfigError(f"setting {name}={raw!r} must be at least {minimum:g}")
+        if maximum is not None and value > maximum:
+            raise ConfigError(f"setting {name}={raw!r} must be at most {maximum:g}")
     return check
 
 
@@ -32,6 +36,18 @@ def _output_template(settings: BaseSettings, name: str) -> None:
             f"setting {name}={template!r} is not a valid path template "
             f"(use %(name)s, %(time)s, %(host)s, %(pid)s, %(job)s): {exc}"
         ) from None
+
+
+def _folder_if_set(settings: BaseSettings, name: str) -> None:
+    """Unset, or a folder that exists or can be made (it is made now)."""
+    folder = settings.get(name)
+    if not folder:
+        return
+    try:
+        Path(str(folder)).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"setting {name}={folder!r} is not a folder that can be written: "
+                          f"{exc.strerror or exc}") from None
 
 
 def _non_empty(settings: BaseSettings, name: str) -> None:
@@ -59,6 +75,9 @@ CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "SCHEDULER_READY_LEAD": _number(float, 0),
     "JSONL_OUTPUT": _output_template,
     "STATE_DIR": _non_empty,
+    "WARC_OUTPUT": _folder_if_set,
+    "WARC_MAX_BYTES": _number(int, 1),
+    "WARC_GZIP_LEVEL": _number(int, 0, 9),
 }
 
 

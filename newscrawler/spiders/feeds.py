@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from newscrawler import keys
 from newscrawler import signals as news_signals
+from newscrawler.archive.extension import WarcArchive
 from newscrawler.errors import ConfigError
-from newscrawler.extraction.merge import build_article
-from newscrawler.extraction.page import PageFields
 from newscrawler.extraction.pool import ExtractionFailed, ExtractionPool, default_workers
 from newscrawler.items import Article
 from newscrawler.politeness.robots import prefetch_robots
@@ -29,6 +27,7 @@ from newscrawler.sources.discovery import discover_feed_links
 from newscrawler.sources.feed import FeedEntry
 from newscrawler.sources.feedlist import load_feed_list
 from newscrawler.sources.listtypes import FeedList, FeedListError, FeedSource
+from newscrawler.spiders.pages import ArticlePages, now_iso, response_headers
 from newscrawler.state.conditional import is_not_modified
 from newscrawler.state.extension import CrawlState
 from newscrawler.state.store import article_keys, open_store
@@ -37,7 +36,6 @@ from newscrawler.utils.urls import canonical_url
 # Within a site, feeds go before articles: every site's chain of requests starts at once.
 FEED_PRIORITY = 10
 ARTICLE_PRIORITY = 0
-HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +61,8 @@ class FeedsSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.feed_list: FeedList = self.load_feeds(feeds)
         self.extractor: ExtractionPool | None = None
+        self.pages: ArticlePages | None = None
+        self.archive: WarcArchive | None = None
         self.crawl_state: CrawlState | None = None  # not "state": JOBDIR owns spider.state
         self._robots_prefetch: list[Any] = []  # keeps the prefetch tasks alive
 
@@ -111,7 +111,8 @@ class FeedsSpider(scrapy.Spider):
             errback=self.feed_error,
             priority=FEED_PRIORITY,
             cb_kwargs={"context": context},
-            meta={keys.FEED_URL: url, keys.HANDLE_HTTPSTATUS_LIST: [304]},
+            meta={keys.FEED_URL: url, keys.FEED_CATEGORY: context.category,
+                  keys.HANDLE_HTTPSTATUS_LIST: [304]},
         )
 
     async def parse_feed(self, response: Response, context: FeedContext
@@ -123,7 +124,7 @@ class FeedsSpider(scrapy.Spider):
         assert self.extractor is not None
         try:
             parsed = await self.extractor.parse_feed(response.body, response.url,
-                                                     _headers(response))
+                                                     response_headers(response))
         except ExtractionFailed as exc:
             self._send(news_signals.feed_failed, url=feed_url, reason=str(exc))
             return
@@ -174,56 +175,30 @@ class FeedsSpider(scrapy.Spider):
     async def parse_article(
         self, response: Response, entry: FeedEntry, feed_url: str, category: str | None
     ) -> AsyncIterator[Article | Request]:
-        page, reason = await self._extract(response)
+        assert self.pages is not None
+        page, reason = await self.pages.page(response)
         if page is not None and should_retry_in_browser(response, page.text, self.settings):
             # RENDER_JS_FALLBACK: a script app's shell; the browser's page replaces this one
             self.logger.info("rendering %s in the browser: the page is a script app", response.url)
             self.crawler.stats.inc_value(keys.RENDER_FALLBACKS)
             yield browser_retry(response.request, self.settings)
             return
-        article = self._article(entry, page, response.url, feed_url, category)
-        if not article.text:
-            self._send(news_signals.article_failed, url=response.url,
-                       reason=f"{reason or 'page gave no text'}, and the feed has none")
-            return
-        if article.text_source == "feed":
-            self._send(news_signals.article_fallback, url=response.url,
-                       reason=reason or "page gave no usable text")
-        yield article
+        location = await self.archive.location(response.request) if self.archive else None
+        article = self.pages.article(entry, page, url=response.url, feed_url=feed_url,
+                                     category=category, fetched_at=now_iso(),
+                                     warc=location.as_field() if location else None)
+        if (kept := self.pages.outcome(article, response.url, reason)) is not None:
+            yield kept
 
     def article_error(self, failure: Failure) -> Iterator[Article]:
+        assert self.pages is not None
         request = failure.request  # type: ignore[attr-defined]
-        entry: FeedEntry = request.cb_kwargs["entry"]
-        reason = describe_failure(failure)
-        # A link the address rule blocked is hostile: nothing from its entry is written.
-        if (entry.content or entry.summary) and not failure.check(BlockedAddress):
-            self._send(news_signals.article_fallback, url=request.url,
-                       reason=f"page failed: {reason}")
-            yield self._article(entry, None, request.url, request.cb_kwargs["feed_url"],
-                                request.cb_kwargs["category"])
-        else:
-            self._send(news_signals.article_failed, url=request.url, reason=reason)
-
-    async def _extract(self, response: Response) -> tuple[PageFields | None, str | None]:
-        content_type = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
-        if not isinstance(response, TextResponse) or (
-            content_type and content_type not in HTML_TYPES
-        ):
-            return None, f"not an HTML page ({content_type.decode('latin-1') or 'no type'})"
-        assert self.extractor is not None
-        try:
-            return await self.extractor.extract(response.body, response.url,
-                                                _header_charset(response)), None
-        except ExtractionFailed as exc:
-            return None, str(exc)
-
-    def _article(self, entry: FeedEntry, page: PageFields | None, url: str, feed_url: str,
-                 category: str | None) -> Article:
-        return build_article(
-            entry, page, url=url, feed_url=feed_url, category=category,
-            fetched_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
-            min_text_chars=self.settings.getint("MIN_PAGE_TEXT_CHARS"),
-        )
+        article = self.pages.without_page(
+            request.cb_kwargs["entry"], request.url, describe_failure(failure),
+            blocked=bool(failure.check(BlockedAddress)), feed_url=request.cb_kwargs["feed_url"],
+            category=request.cb_kwargs["category"], fetched_at=now_iso())
+        if article is not None:
+            yield article
 
     # plumbing
 
@@ -232,9 +207,11 @@ class FeedsSpider(scrapy.Spider):
 
     def _spider_opened(self, spider: scrapy.Spider) -> None:
         self.crawl_state = CrawlState.of(self.crawler)
+        self.archive = WarcArchive.of(self.crawler)
         workers = self.settings.getint("EXTRACT_WORKERS") or default_workers()
         self.extractor = ExtractionPool(workers, self.settings.getfloat("EXTRACT_TIMEOUT"),
                                         self.settings.getfloat("FEED_PARSE_TIMEOUT"))
+        self.pages = ArticlePages(self.extractor, self.settings, self._send)
 
     def _spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
         if self.extractor is not None:
@@ -243,20 +220,3 @@ class FeedsSpider(scrapy.Spider):
 
 def _is_true(value: str | None) -> bool:
     return str(value or "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def _headers(response: Response) -> dict[str, str]:
-    return {
-        key.decode("latin-1").lower(): values[0].decode("latin-1")
-        for key, values in response.headers.items() if values
-    }
-
-
-def _header_charset(response: Response) -> str | None:
-    """The charset the HTTP header names, if any.
-
-    The page goes to the worker as raw bytes (nothing to decode or re-encode in the reactor)
-    with this hint, used there only for bytes that are not valid UTF-8 (see extraction.py).
-    """
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
-    return content_type.partition("charset=")[2].split(";")[0].strip(" \"'") or None

@@ -11,7 +11,7 @@ import newscrawler.settings
 from newscrawler.errors import ConfigError
 from newscrawler.settings_check import CHECKS, check_settings
 
-NUMBERS = [name for name in CHECKS if name not in ("JSONL_OUTPUT", "STATE_DIR")]
+NUMBERS = [name for name in CHECKS if name not in ("JSONL_OUTPUT", "STATE_DIR", "WARC_OUTPUT")]
 
 
 def project_settings(**cmdline: object) -> Settings:
@@ -72,6 +72,8 @@ def test_a_number_setting_that_is_no_number_is_refused(name):
         ("DOWNLOAD_MAXSIZE", "", "setting DOWNLOAD_MAXSIZE='' is not a int"),
         ("SCHEDULER_READY_LEAD", "-0.1",
          "setting SCHEDULER_READY_LEAD='-0.1' must be at least 0"),
+        ("WARC_MAX_BYTES", "0", "setting WARC_MAX_BYTES='0' must be at least 1"),
+        ("WARC_GZIP_LEVEL", "10", "setting WARC_GZIP_LEVEL='10' must be at most 9"),
     ],
 )
 def test_a_number_out_of_range_is_refused_with_its_bound(name, value, message):
@@ -98,6 +100,15 @@ def test_a_broken_output_template_is_refused_with_the_placeholders_allowed(templ
 @pytest.mark.parametrize("value", ["", "   "])
 def test_an_empty_state_dir_is_refused(value):
     assert refusal(STATE_DIR=value) == "setting STATE_DIR must not be empty"
+
+
+def test_warc_output_is_made_when_missing_and_refused_when_it_cannot_be_a_folder(tmp_path):
+    check_settings(project_settings(WARC_OUTPUT=str(tmp_path / "new" / "warcs")))
+    assert (tmp_path / "new" / "warcs").is_dir()
+    (tmp_path / "a-file").write_text("x")
+    message = refusal(WARC_OUTPUT=str(tmp_path / "a-file" / "warcs"))
+    assert message.startswith(f"setting WARC_OUTPUT='{tmp_path}/a-file/warcs' is not a folder "
+                              "that can be written: ")
 
 
 def test_every_checked_setting_has_a_project_default():
