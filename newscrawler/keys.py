@@ -58,4 +58,5 @@ WARC_READ_FILES = stat("warc/read/files")            # files read by the warc sp
 WARC_READ_RECORDS = stat("warc/read/records")        # records read
 WARC_READ_PROBLEMS = stat("warc/read/problems")      # damaged records and files reported
 WARC_READ_SKIPPED = stat("warc/read/skipped")        # + "/<reason>": responses not articles
+WARC_READ_WITHOUT_FEED = stat("warc/read/without_feed")  # articles whose feed was not read
 CLUSTER = stat("cluster")                            # + "/<name>": the scale-out add-on's

@@ -71,6 +71,7 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "newscrawler.output.pipelines.CleanPipeline": 100,
     "newscrawler.output.pipelines.ValidatePipeline": 200,
+    "newscrawler.output.pipelines.FilterPipeline": 250,
     "newscrawler.output.pipelines.DedupePipeline": 300,
     "newscrawler.output.pipelines.JsonLinesWriter": 900,
 }
@@ -110,6 +111,13 @@ EXTRACT_WORKERS = 0                   # processes for trafilatura and feedparser
 EXTRACT_TIMEOUT = 20.0                # seconds one page may take before it is given up
 FEED_PARSE_TIMEOUT = 60.0             # seconds one feed may take to parse (a big one: seconds)
 MIN_PAGE_TEXT_CHARS = 200             # shorter page text is a teaser: use the feed's text
+
+# --- Which articles are written (newscrawler/output/filters.py) ------------------------------
+# Empty: no filter. `scrapy crawl warc -a domains= -a since= -a languages=` sets them.
+FILTER_DOMAINS = ""                   # a file with one domain a line, or "bbc.co.uk,dw.com"
+FILTER_SINCE = ""                     # "2026-12-01" or an age ("48h", "7d"): older are dropped
+                                      # (an article without a date is kept)
+FILTER_LANGUAGES = ""                 # "en,de": ISO 639-1 codes of the languages kept
 
 # --- JavaScript rendering (scrapy-playwright) ------------------------------------------------
 # See docs/rendering.md and newscrawler/rendering/. The handler drives the browser only for

@@ -8,6 +8,7 @@ from pathlib import Path
 from scrapy.settings import BaseSettings
 
 from newscrawler.errors import ConfigError
+from newscrawler.output.filters import parse_domains, parse_languages, parse_since
 
 __all__ = ["check_settings"]
 
@@ -50,6 +51,17 @@ def _folder_if_set(settings: BaseSettings, name: str) -> None:
                           f"{exc.strerror or exc}") from None
 
 
+def _filter(parse: Callable[[str], object]) -> Callable[[BaseSettings, str], None]:
+    def check(settings: BaseSettings, name: str) -> None:
+        value = settings.get(name)
+        if value:
+            try:
+                parse(str(value))
+            except ConfigError as exc:
+                raise ConfigError(f"setting {name}: {exc}") from None
+    return check
+
+
 def _non_empty(settings: BaseSettings, name: str) -> None:
     if not str(settings.get(name) or "").strip():
         raise ConfigError(f"setting {name} must not be empty")
@@ -78,6 +90,9 @@ CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "WARC_OUTPUT": _folder_if_set,
     "WARC_MAX_BYTES": _number(int, 1),
     "WARC_GZIP_LEVEL": _number(int, 0, 9),
+    "FILTER_DOMAINS": _filter(parse_domains),
+    "FILTER_SINCE": _filter(parse_since),
+    "FILTER_LANGUAGES": _filter(parse_languages),
 }
 
 

@@ -9,3 +9,4 @@ feed_failed = object()       # url, reason
 feed_not_modified = object()  # url: the feed answered 304
 article_fallback = object()  # url, reason: the item's text came from the feed
 article_failed = object()    # url, reason: neither page nor feed gave an article
+archive_problem = object()   # problem (str, "file@offset: reason"): a damaged WARC record

@@ -56,6 +56,7 @@ class StoredRecord:
     rendered: bool = False
     ip: str | None = None
     digest: str | None = None      # WARC-Payload-Digest
+    unreadable: str | None = None  # why the body could not be used (it is empty then)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,8 @@ class Problem:
         return f"{self.location}: {self.reason}"
 
 
-Wanted = Callable[[str, str], bool]   # (WARC-Type, WARC-Target-URI) -> read its payload?
+# wanted(get): given a record's WARC header getter, whether its payload is worth reading
+Wanted = Callable[[Callable[[str], str | None]], bool]
 
 
 class _Skip(Exception):
@@ -95,7 +97,7 @@ class WarcReader:
 
     def __init__(self, max_bytes: int, wanted: Wanted | None = None) -> None:
         self.max_bytes = max_bytes
-        self.wanted = wanted or (lambda _type, _url: True)
+        self.wanted = wanted or (lambda _get: True)
         self.counts: Counter[str] = Counter()   # "records", "skipped", "problems"
         self._loader = ArcWarcRecordLoader(verify_http=True, arc2warc=False)
         self._payloads: dict[str, Location] = {}  # payload digest -> first record with it
@@ -211,10 +213,10 @@ class WarcReader:
             raise _Skip(f"not a WARC record ({str(exc).strip()[:120]})") from None
         self.counts["records"] += not again
         get = record.rec_headers.get_header
-        warc_type, url = get("WARC-Type") or "", get("WARC-Target-URI") or ""
+        warc_type = get("WARC-Type") or ""
         length = record.length or 0
         result: StoredRecord | Problem | bool
-        if warc_type not in PAYLOAD_TYPES or not self.wanted(warc_type, url):
+        if warc_type not in PAYLOAD_TYPES or not self.wanted(get):
             self.counts["skipped"] += warc_type in PAYLOAD_TYPES
             result = True
         elif length > self.max_bytes + _HEADER_ROOM:
@@ -252,25 +254,28 @@ class WarcReader:
                                 if content_type else (), body=raw)
         body = ArcWarcRecord("warc", "response", None, io.BytesIO(raw), http, None,
                              len(raw)).content_stream().read(self.max_bytes + 1)
+        unreadable = None
         if len(body) > self.max_bytes:
-            return self._problem(location, f"decoded payload over the {self.max_bytes:,}-byte "
-                                           "cap (DOWNLOAD_MAXSIZE): a gzip bomb?")
+            # a faithful record of a bad response (the crawl refused it the same way)
+            body, unreadable = b"", ("decompressed body larger than the size cap "
+                                     "(DOWNLOAD_MAXSIZE): a gzip bomb?")
         digest = get("WARC-Payload-Digest")
         if digest and record.rec_type == "response" and raw:
             self._payloads.setdefault(digest, location)
         return self._stored(location, record, status=int(http.get_statuscode() or 0),
                             headers=tuple((k, v) for k, v in http.headers
-                                          if k.lower() not in _ENCODING_HEADERS), body=body)
+                                          if k.lower() not in _ENCODING_HEADERS), body=body,
+                            unreadable=unreadable)
 
     @staticmethod
     def _stored(location: Location, record: ArcWarcRecord, *, status: int, headers: Headers,
-                body: bytes) -> StoredRecord:
+                body: bytes, unreadable: str | None = None) -> StoredRecord:
         get = record.rec_headers.get_header
         return StoredRecord(
             location=location, warc_type=record.rec_type, url=get("WARC-Target-URI") or "",
             date=get("WARC-Date") or "", status=status, headers=headers, body=body,
             context=CrawlContext.from_warc_fields(get), rendered=bool(get(RENDERED)),
-            ip=get("WARC-IP-Address"), digest=get("WARC-Payload-Digest"),
+            ip=get("WARC-IP-Address"), digest=get("WARC-Payload-Digest"), unreadable=unreadable,
         )
 
     # revisits
@@ -286,7 +291,8 @@ class WarcReader:
         return StoredRecord(
             location=original, warc_type="response", url=revisit.url, date=revisit.date,
             status=revisit.status or found.status, headers=revisit.headers or found.headers,
-            body=found.body, context=revisit.context, ip=revisit.ip, digest=revisit.digest)
+            body=found.body, context=revisit.context, ip=revisit.ip, digest=revisit.digest,
+            unreadable=found.unreadable)
 
     def _read_one(self, location: Location) -> StoredRecord | Problem | bool | None:
         """The record at ``location``, read again (it was read before: it is whole)."""

@@ -1,4 +1,4 @@
-"""Item pipelines, in the order they run: clean → validate → de-duplicate → write.
+"""Item pipelines, in the order they run: clean → validate → filter → de-duplicate → write.
 
 The writer is the only code that opens the output file. It is a pipeline rather than a Scrapy
 feed export because it must flush each line before anything records the article as written
@@ -17,6 +17,12 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from newscrawler import keys
+from newscrawler.output.filters import (
+    ArticleFilter,
+    parse_domains,
+    parse_languages,
+    parse_since,
+)
 from newscrawler.output.jsonl import last_whole_line, output_path, repair_torn_tail
 from newscrawler.state.extension import CrawlState
 from newscrawler.state.store import article_keys
@@ -27,7 +33,8 @@ from newscrawler.utils.urls import canonical_url
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["CleanPipeline", "DedupePipeline", "JsonLinesWriter", "ValidatePipeline"]
+__all__ = ["CleanPipeline", "DedupePipeline", "FilterPipeline", "JsonLinesWriter",
+           "ValidatePipeline"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +77,37 @@ class ValidatePipeline:
                 self.stats.inc_value(f"{keys.DROPPED}/no {field}")
                 raise DropItem(f"no {field}: {adapter.get('url')}")
         return item
+
+
+class FilterPipeline:
+    """Articles outside ``FILTER_DOMAINS``, older than ``FILTER_SINCE`` or in a language not in
+    ``FILTER_LANGUAGES`` are dropped, counted by reason ("older than since", "language de")."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+        self.filter = article_filter(crawler.settings)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FilterPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        reason = self.filter.rejects(adapter["url"], adapter.get("published"),
+                                     adapter.get("language"))
+        if reason is not None:
+            self.stats.inc_value(f"{keys.DROPPED}/{reason}")
+            raise DropItem(f"{reason}: {adapter['url']}")
+        return item
+
+
+def article_filter(settings: Any) -> ArticleFilter:
+    """The ``FILTER_*`` settings (checked before the crawl starts: see settings_check.py)."""
+    domains, since, languages = (settings.get(name) for name in (
+        "FILTER_DOMAINS", "FILTER_SINCE", "FILTER_LANGUAGES"))
+    return ArticleFilter(domains=parse_domains(domains) if domains else None,
+                         since=parse_since(since) if since else None,
+                         languages=parse_languages(languages) if languages else None)
 
 
 class DedupePipeline:

@@ -39,6 +39,7 @@ class RunSummary:
         self.feed_warnings: dict[str, str] = {}
         self.fallbacks: Counter[str] = Counter()
         self.articles_failed: dict[str, str] = {}
+        self.archive_problems: list[str] = []
         self.started = monotonic()
         self._loop: Any = None
         connect = crawler.signals.connect
@@ -51,6 +52,7 @@ class RunSummary:
         connect(self.feed_not_modified, signal=news_signals.feed_not_modified)
         connect(self.article_fallback, signal=news_signals.article_fallback)
         connect(self.article_failed, signal=news_signals.article_failed)
+        connect(self.archive_problem, signal=news_signals.archive_problem)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunSummary:
@@ -104,6 +106,10 @@ class RunSummary:
         self.articles_failed[url] = reason
         self.stats.inc_value(keys.ARTICLES_FAILED)
 
+    def archive_problem(self, problem: str, **_: Any) -> None:
+        logger.warning("WARC: %s", problem)
+        self.archive_problems.append(problem)
+
     # reporting
 
     def log_progress(self) -> None:
@@ -133,6 +139,11 @@ class RunSummary:
         # A resumed JOBDIR run may attempt no feed at all: that is not a failure.
         if self.feeds_failed and not self.feeds_ok and not self.feeds_not_modified:
             return f"no feed could be fetched ({len(self.feeds_failed)} failed)"
+        # The WarcArchive extension (loaded before this one) has set its stats by now.
+        if error := self.stats.get_value(keys.WARC_ERROR):
+            return f"WARC capture failed: {error}"
+        if self.archive_problems and not self.stats.get_value(keys.WARC_READ_RECORDS):
+            return f"no WARC record could be read ({len(self.archive_problems)} problems)"
         return None
 
     def summary_lines(self, reason: str, elapsed: float) -> list[str]:
@@ -171,10 +182,45 @@ class RunSummary:
                          f"{get(keys.TORN_LINES_REPAIRED)}")
         if get(keys.BLOCKED_ADDRESS):
             lines.append(f"  requests blocked by the address rule: {get(keys.BLOCKED_ADDRESS)}")
+        lines += self.archive_lines()
         lines.append(f"  429 responses: {get(keys.RESPONSES_429, 0)}, "
                      f"retries: {get('retry/count', 0)}")
         lines.append(f"  elapsed: {elapsed:.1f} s")
         lines.append(f"  output: {get(keys.OUTPUT, '(none)')}")
+        return lines
+
+
+    def archive_lines(self) -> list[str]:
+        """What was kept in WARC files (capture) or read from them (the warc spider)."""
+        get = self.stats.get_value
+        lines = []
+        if get(keys.WARC_FILES) is not None:
+            lines.append(f"  WARC capture: {get(keys.WARC_RECORDS, 0)} records "
+                         f"({get(keys.WARC_REVISITS, 0)} revisits) in {get(keys.WARC_FILES)} "
+                         f"files in {get(keys.WARC_FOLDER)}")
+        if get(keys.WARC_FILES_REPAIRED):
+            lines.append(f"    files a killed run left open, finished: "
+                         f"{get(keys.WARC_FILES_REPAIRED)} (torn last records moved to .torn: "
+                         f"{get(keys.WARC_TORN_RECORDS, 0)})")
+        if get(keys.WARC_ERROR):
+            lines.append(f"    capture stopped: {get(keys.WARC_ERROR)}")
+        if get(keys.WARC_READ_FILES) is not None or self.archive_problems:
+            prefix = f"{keys.WARC_READ_SKIPPED}/"
+            skipped = {key.removeprefix(prefix): value for key, value in
+                       self.stats.get_stats().items() if key.startswith(prefix)}
+            lines.append(f"  WARC read: {get(keys.WARC_READ_FILES, 0)} files, "
+                         f"{get(keys.WARC_READ_RECORDS, 0)} records, "
+                         f"{len(self.archive_problems)} problems; responses not articles: "
+                         + (", ".join(f"{k} {v}" for k, v in sorted(skipped.items()))
+                            or "none"))
+            if get(keys.WARC_READ_WITHOUT_FEED):
+                lines.append(f"    articles whose feed is not in the files read: "
+                             f"{get(keys.WARC_READ_WITHOUT_FEED)}")
+            lines += [f"    problem {problem}" for problem in
+                      self.archive_problems[:MAX_ARTICLE_LINES]]
+            if len(self.archive_problems) > MAX_ARTICLE_LINES:
+                lines.append(f"    ... and {len(self.archive_problems) - MAX_ARTICLE_LINES} "
+                             "more problems (each one is in the log)")
         return lines
 
 

@@ -11,7 +11,8 @@ import newscrawler.settings
 from newscrawler.errors import ConfigError
 from newscrawler.settings_check import CHECKS, check_settings
 
-NUMBERS = [name for name in CHECKS if name not in ("JSONL_OUTPUT", "STATE_DIR", "WARC_OUTPUT")]
+NUMBERS = [name for name in CHECKS if name not in ("JSONL_OUTPUT", "STATE_DIR", "WARC_OUTPUT")
+           and not name.startswith("FILTER_")]
 
 
 def project_settings(**cmdline: object) -> Settings:

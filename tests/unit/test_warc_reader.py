@@ -249,7 +249,7 @@ def test_a_2_gb_gzip_member_is_reported_and_skipped(tmp_path):
     assert "over the 1,048,576-byte cap" in problems[0].reason
 
 
-def test_a_payload_that_inflates_past_the_cap_is_refused(tmp_path):
+def test_a_payload_that_inflates_past_the_cap_is_not_inflated_further(tmp_path):
     bomb = gzip.compress(bytes(4 * CAP))
     writer = WarcFileWriter(tmp_path, "test", 10**9, {})
     writer.write(exchange(1, body=bomb, response_headers=(
@@ -257,13 +257,17 @@ def test_a_payload_that_inflates_past_the_cap_is_refused(tmp_path):
     writer.write(exchange(2))
     writer.close()
     records, problems = read(writer.files[0])
-    assert urls(records) == ["http://example.com/2.html"]
-    assert "decoded payload over the 1,048,576-byte cap" in problems[0].reason
+    assert problems == []
+    assert [(r.url, len(r.body), r.unreadable) for r in records] == [
+        ("http://example.com/1.html", 0, "decompressed body larger than the size cap "
+                                         "(DOWNLOAD_MAXSIZE): a gzip bomb?"),
+        ("http://example.com/2.html", len(page(2)), None)]
 
 
 def test_records_not_wanted_are_read_over(tmp_path):
     path, _ = write_warc(tmp_path)
-    reader = WarcReader(CAP, wanted=lambda _type, url: url.endswith(("1.html", "3.html")))
+    reader = WarcReader(CAP, wanted=lambda get: get("WARC-Target-URI").endswith(("1.html",
+                                                                                  "3.html")))
     records, problems = read(path, reader)
     assert urls(records) == ["http://example.com/1.html", "http://example.com/3.html"]
     assert problems == []
