@@ -2,8 +2,9 @@
 
 A ``.warc.gz`` file is a series of gzip members, one record each, so that a reader can start at
 any record's offset. warcio writes such members itself, but always at zlib level 9, which costs
-about three times the CPU of level 6 for 1-2 % smaller files: :class:`MemberWriter` lets warcio
-write plain records and ends a member at each record's flush instead. Reading needs the member
+five times the CPU of level 1 (5.3 against 1.1 ms for a 190 KB page) for files a fifth
+smaller: :class:`MemberWriter` lets warcio write plain records and ends a member, at the
+level ``WARC_GZIP_LEVEL`` says, at each record's flush instead. Reading needs the member
 boundaries that warcio's iterator hides (it prints a warning on stderr and stops at a damaged
 member): :class:`Member` decompresses one member and says where it ends, so that a damaged
 record costs that record only.
@@ -27,7 +28,7 @@ class MemberWriter:
     """A file-like object for ``warcio.WARCWriter(gzip=False)``: each ``flush()`` (warcio flushes
     once at the end of every record) closes one gzip member and writes it to ``raw``."""
 
-    def __init__(self, raw: BinaryIO, level: int = 6) -> None:
+    def __init__(self, raw: BinaryIO, level: int = 1) -> None:
         self.raw = raw
         self.level = level
         self._compressor = self._new_compressor()
