@@ -54,6 +54,7 @@ WARC_REVISITS = stat("warc/revisits")                # ... of which revisit reco
 WARC_FILES_REPAIRED = stat("warc/files_repaired")    # files a killed run left open, finished
 WARC_TORN_RECORDS = stat("warc/torn_records")        # ... torn last records moved aside
 WARC_ERROR = stat("warc/error")                      # why capture stopped: the crawl exits 1
+WARC_RECORDS_FAILED = stat("warc/records_failed")    # fetches left out (warcio refused them)
 WARC_READ_FILES = stat("warc/read/files")            # files read by the warc spider
 WARC_READ_RECORDS = stat("warc/read/records")        # records read
 WARC_READ_PROBLEMS = stat("warc/read/problems")      # damaged records and files reported

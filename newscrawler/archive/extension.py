@@ -42,7 +42,7 @@ from newscrawler.archive.records import (
     crawl_context,
     warc_date,
 )
-from newscrawler.archive.writer import WarcFileWriter, repair_left_open
+from newscrawler.archive.writer import RecordFailed, WarcFileWriter, repair_left_open
 from newscrawler.report.failures import describe_failure
 from newscrawler.safety.middleware import BlockedAddress
 
@@ -73,6 +73,7 @@ class WarcArchive:
         self.writer: WarcFileWriter | None = None
         self.error: str | None = None       # set by the writer thread when writing failed
         self.repaired: list[Any] = []       # set by the writer thread: files a kill left open
+        self.failed_records = 0             # ... and fetches it could not make into records
         self._queue: queue.Queue[Any] = queue.Queue(QUEUE_SIZE)
         self._thread: threading.Thread | None = None
         # The future of each request's record, until the request is gone: the spider asks for
@@ -102,7 +103,8 @@ class WarcArchive:
             response_headers=_headers(response.headers), body=response.body,
             ip=str(response.ip_address) if response.ip_address else None,
             date=warc_date(datetime.now(UTC)), context=crawl_context(request.url, request.meta),
-            rendered="playwright" in response.flags,
+            # scrapy-playwright flags the responses it rendered with its own name
+            rendered=keys.PLAYWRIGHT in response.flags,
         )
         self._locations[request] = self._submit(exchange)
 
@@ -146,6 +148,9 @@ class WarcArchive:
                 try:
                     future.set_result(writer.write(item))
                     continue
+                except RecordFailed as exc:
+                    self.failed_records += 1
+                    logger.error("WARC capture: left out the fetch of %s: %s", item.url, exc)
                 except OSError as exc:
                     self.error = f"writing {self.folder} failed: {exc}"
                     logger.error("WARC capture stopped: %s", self.error)
@@ -182,6 +187,8 @@ class WarcArchive:
             stats.set_value(keys.WARC_FILES_REPAIRED, len(self.repaired))
         if self.error:
             stats.set_value(keys.WARC_ERROR, self.error)
+        if self.failed_records:
+            stats.set_value(keys.WARC_RECORDS_FAILED, self.failed_records)
 
 
 def _headers(headers: Any) -> Headers:

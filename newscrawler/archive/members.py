@@ -26,28 +26,36 @@ _CHUNK = 64 * 1024
 
 class MemberWriter:
     """A file-like object for ``warcio.WARCWriter(gzip=False)``: each ``flush()`` (warcio flushes
-    once at the end of every record) closes one gzip member and writes it to ``raw``."""
+    once at the end of every record) closes one gzip member and writes it to ``raw``, whole, in
+    one call: a record that fails half-way (``discard()``) leaves nothing in the file."""
 
     def __init__(self, raw: BinaryIO, level: int = 1) -> None:
         self.raw = raw
         self.level = level
         self._compressor = self._new_compressor()
-        self._pending = False
+        self._pending: list[bytes] = []
+        self._started = False
 
     def _new_compressor(self):  # type: ignore[no-untyped-def]
         return zlib.compressobj(self.level, zlib.DEFLATED, _GZIP_WBITS)
 
     def write(self, data: bytes) -> int:
-        self.raw.write(self._compressor.compress(data))
-        self._pending = True
+        self._pending.append(self._compressor.compress(data))
+        self._started = True
         return len(data)
 
     def flush(self) -> None:
-        if self._pending:
-            self.raw.write(self._compressor.flush())
-            self._compressor = self._new_compressor()
-            self._pending = False
+        if self._started:
+            self._pending.append(self._compressor.flush())
+            self.raw.write(b"".join(self._pending))
+            self.discard()
         self.raw.flush()
+
+    def discard(self) -> None:
+        """Drop the record being written."""
+        self._compressor = self._new_compressor()
+        self._pending = []
+        self._started = False
 
     def tell(self) -> int:
         return self.raw.tell()

@@ -42,7 +42,7 @@ from newscrawler.archive.records import (
     Location,
 )
 
-__all__ = ["OPEN_SUFFIX", "Repaired", "WarcFileWriter", "repair_left_open"]
+__all__ = ["OPEN_SUFFIX", "RecordFailed", "Repaired", "WarcFileWriter", "repair_left_open"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,10 @@ TORN_SUFFIX = ".torn"
 # Twisted hands over the body de-chunked: a record that still said "chunked" would make every
 # reader de-chunk it a second time.
 _DROPPED_RESPONSE_HEADERS = frozenset({"transfer-encoding"})
+
+
+class RecordFailed(Exception):
+    """One fetch could not be made into records (warcio refused a value): it is left out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +98,8 @@ class WarcFileWriter:
         # held until the file gets its final name: a later run knows the file is still alive
         fcntl.flock(raw.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._raw = raw
-        self._writer = WARCWriter(MemberWriter(raw, self.gzip_level), gzip=False,
-                                  warc_version="1.1")
+        self._members = MemberWriter(raw, self.gzip_level)
+        self._writer = WARCWriter(self._members, gzip=False, warc_version="1.1")
         self._writer.write_record(self._writer.create_warcinfo_record(name, self.info))
         self.records += 1
         self.files.append(self._name)
@@ -121,12 +125,18 @@ class WarcFileWriter:
             self._open()
         assert self._writer is not None and self._raw is not None
         offset = self._raw.tell()
-        if isinstance(item, FailedFetch):
-            self._writer.write_record(self._failure_record(item))
-            location = Location(self._name, offset)
-            self.records += 1
-        else:
-            location = self._write_exchange(item, offset)
+        try:
+            if isinstance(item, FailedFetch):
+                self._writer.write_record(self._failure_record(item))
+                location = Location(self._name, offset)
+                self.records += 1
+            else:
+                location = self._write_exchange(item, offset)
+        except OSError:
+            raise
+        except Exception as exc:  # warcio refused this fetch (a value it cannot encode)
+            self._members.discard()
+            raise RecordFailed(f"{type(exc).__name__}: {exc}") from exc
         if self._raw.tell() >= self.max_bytes:
             self._finish_file()
         return location
@@ -154,17 +164,23 @@ class WarcFileWriter:
                 http_headers=_status_and_headers(item),
                 warc_headers_dict={**fields, "WARC-Refers-To": original.record_id})
             self.revisits += 1
-        elif item.body and not item.rendered:
-            self._seen[digest] = _Original(item.url, item.date,
-                                           response.rec_headers.get_header("WARC-Record-ID"),
-                                           Location(self._name, offset))
         request = self._writer.create_warc_record(
             item.url, "request", payload=io.BytesIO(item.request_body),
             length=len(item.request_body), http_headers=_request_line(item),
             warc_headers_dict={k: v for k, v in fields.items() if k != RENDERED})
+        for record in (request, response):  # what warcio cannot encode fails here, not half-way
+            if record.http_headers:
+                record.http_headers.compute_headers_buffer()
         self._writer.write_request_response_pair(request, response)
         self.records += 2
-        return original.location if original is not None else Location(self._name, offset)
+        if original is not None:
+            return original.location
+        location = Location(self._name, offset)
+        if item.body and not item.rendered:  # written: later copies may refer to it
+            self._seen[digest] = _Original(item.url, item.date,
+                                           response.rec_headers.get_header("WARC-Record-ID"),
+                                           location)
+        return location
 
     def _failure_record(self, item: FailedFetch) -> ArcWarcRecord:
         assert self._writer is not None

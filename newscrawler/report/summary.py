@@ -204,6 +204,9 @@ class RunSummary:
                          f"{get(keys.WARC_TORN_RECORDS, 0)})")
         if get(keys.WARC_ERROR):
             lines.append(f"    capture stopped: {get(keys.WARC_ERROR)}")
+        if get(keys.WARC_RECORDS_FAILED):
+            lines.append(f"    fetches left out (warcio refused them; the log says why): "
+                         f"{get(keys.WARC_RECORDS_FAILED)}")
         if get(keys.WARC_READ_FILES) is not None or self.archive_problems:
             prefix = f"{keys.WARC_READ_SKIPPED}/"
             skipped = {key.removeprefix(prefix): value for key, value in

@@ -64,7 +64,8 @@ class WarcSpider(scrapy.Spider):
     def __init__(self, warc: str | None = None, domains: str | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.sources = self.load_sources(warc, None)
+        self.warc = warc
+        self.sources: list[WarcSource] = []   # set by from_crawler: s3:// needs the settings
         self.domains = parse_domains(domains) if domains else None
         self.pool: ExtractionPool | None = None
         self.pages: ArticlePages | None = None
@@ -103,6 +104,7 @@ class WarcSpider(scrapy.Spider):
         kwargs.pop("since", None)
         kwargs.pop("languages", None)
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.sources = cls.load_sources(spider.warc, crawler.settings)
         crawler.signals.connect(spider._spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._spider_closed, signal=signals.spider_closed)
         return spider
@@ -200,7 +202,14 @@ class WarcSpider(scrapy.Spider):
 
     async def _next_done(self) -> list[Article]:
         done, self._tasks = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
-        return [article for task in done for article in task.result()]
+        articles = []
+        for task in done:
+            try:
+                articles += task.result()
+            except Exception:  # a bug on one record must not end the run, as in a callback
+                logger.exception("re-extracting a record failed")
+                self.crawler.stats.inc_value("spider_exceptions/count")
+        return articles
 
     async def _parse_feed(self, record: StoredRecord, listed: str) -> Entries:
         """The entries of a stored feed, parsed in the pool as the crawl parsed them."""

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from newscrawler import keys
 from newscrawler.archive.extension import WarcArchive, warcinfo
 from newscrawler.archive.middleware import WarcCaptureMiddleware
 from newscrawler.archive.records import CrawlContext, Exchange, crawl_context
-from newscrawler.archive.writer import WarcFileWriter, repair_left_open
+from newscrawler.archive.writer import RecordFailed, WarcFileWriter, repair_left_open
 from newscrawler.safety.middleware import BlockedAddress
 
 WARCIO = str(Path(sys.executable).parent / "warcio")
@@ -203,6 +204,33 @@ def test_files_roll_over_at_the_size_and_each_starts_with_warcinfo(tmp_path):
         assert types[0] == "warcinfo" and types.count("warcinfo") == 1
     checked = subprocess.run([WARCIO, "check", *map(str, files)], capture_output=True)
     assert checked.returncode == 0
+
+
+def test_a_fetch_warcio_refuses_is_left_out_and_the_file_stays_whole(tmp_path):
+    writer = WarcFileWriter(tmp_path, "feeds", 10**9, {})
+    writer.write(exchange(1))
+    with pytest.raises(RecordFailed, match="UnicodeEncodeError"):
+        writer.write(replace(exchange(2), url="http://b.example/caf\xe9"))  # not %-encoded
+    writer.write(exchange(3))
+    writer.close()
+    with open(writer.files[0], "rb") as handle:
+        urls = [record.rec_headers.get_header("WARC-Target-URI")
+                for record in ArchiveIterator(handle) if record.rec_type == "response"]
+    assert urls == ["http://b.example/1", "http://b.example/3"]
+    assert subprocess.run([WARCIO, "check", writer.files[0]], capture_output=True).returncode == 0
+
+
+def test_the_writer_thread_outlives_a_fetch_it_cannot_write(capture):
+    crawler, archive, middleware, close = capture
+    bad = Request("http://b.example/1", method="G\xc9T")  # a request line warcio cannot encode
+    middleware.process_response(bad, HtmlResponse(bad.url, body=PAGE, request=bad))
+    good = Request("http://b.example/2")
+    middleware.process_response(good, HtmlResponse(good.url, body=PAGE, request=good))
+    assert asyncio.run(archive.location(bad)) is None
+    assert asyncio.run(archive.location(good)) is not None
+    records = close()
+    assert [r.rec_type for _, r, _ in records] == ["warcinfo", "response", "request"]
+    assert crawler.stats.get_value(keys.WARC_RECORDS_FAILED) == 1
 
 
 def test_a_file_a_killed_run_left_open_is_finished_and_its_torn_record_moved_aside(tmp_path):
