@@ -89,7 +89,7 @@ CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "STATE_DIR": _non_empty,
     "WARC_OUTPUT": _folder_if_set,
     "WARC_MAX_BYTES": _number(int, 1),
-    "WARC_GZIP_LEVEL": _number(int, 0, 9),
+    "WARC_GZIP_LEVEL": _number(int, 0, 3),
     "FILTER_DOMAINS": _filter(parse_domains),
     "FILTER_SINCE": _filter(parse_since),
     "FILTER_LANGUAGES": _filter(parse_languages),

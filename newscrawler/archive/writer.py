@@ -71,7 +71,7 @@ class WarcFileWriter:
     """Writes records to ``directory``/``<prefix>-<time>-<serial>-<host>-<pid>.warc.gz``."""
 
     def __init__(self, directory: Path, prefix: str, max_bytes: int, info: dict[str, str],
-                 *, gzip_level: int = 1) -> None:
+                 *, gzip_level: int = 2) -> None:
         self.directory = directory
         self.prefix = prefix
         self.max_bytes = max_bytes
