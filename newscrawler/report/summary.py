@@ -154,11 +154,11 @@ class RunSummary:
             for key, value in self.stats.get_stats().items()
             if key.startswith(f"{keys.DROPPED}/")
         }
-        lines = [
-            f"run summary ({reason}):",
-            f"  feeds: {len(self.feeds_ok)} ok, {len(self.feeds_failed)} failed, "
-            f"{len(self.feeds_not_modified)} not modified, of {self.feeds_total} listed",
-        ]
+        lines = [f"run summary ({reason}):"]
+        if self.feeds_total or self.feeds_ok or self.feeds_failed:  # not for CC-NEWS files
+            lines.append(
+                f"  feeds: {len(self.feeds_ok)} ok, {len(self.feeds_failed)} failed, "
+                f"{len(self.feeds_not_modified)} not modified, of {self.feeds_total} listed")
         lines += [f"    failed feed {url}: {why}" for url, why in self.feeds_failed.items()]
         lines += [f"    warning for feed {url}: {why}" for url, why in self.feed_warnings.items()]
         lines.append(
@@ -196,8 +196,8 @@ class RunSummary:
         lines = []
         if get(keys.WARC_FILES) is not None:
             lines.append(f"  WARC capture: {get(keys.WARC_RECORDS, 0)} records "
-                         f"({get(keys.WARC_REVISITS, 0)} revisits) in {get(keys.WARC_FILES)} "
-                         f"files in {get(keys.WARC_FOLDER)}")
+                         f"({get(keys.WARC_REVISITS, 0)} revisits) in "
+                         f"{_count(get(keys.WARC_FILES), 'file')} in {get(keys.WARC_FOLDER)}")
         if get(keys.WARC_FILES_REPAIRED):
             lines.append(f"    files a killed run left open, finished: "
                          f"{get(keys.WARC_FILES_REPAIRED)} (torn last records moved to .torn: "
@@ -211,7 +211,7 @@ class RunSummary:
             prefix = f"{keys.WARC_READ_SKIPPED}/"
             skipped = {key.removeprefix(prefix): value for key, value in
                        self.stats.get_stats().items() if key.startswith(prefix)}
-            lines.append(f"  WARC read: {get(keys.WARC_READ_FILES, 0)} files, "
+            lines.append(f"  WARC read: {_count(get(keys.WARC_READ_FILES, 0), 'file')}, "
                          f"{get(keys.WARC_READ_RECORDS, 0)} records, "
                          f"{len(self.archive_problems)} problems; responses not articles: "
                          + (", ".join(f"{k} {v}" for k, v in sorted(skipped.items()))
@@ -225,6 +225,10 @@ class RunSummary:
                 lines.append(f"    ... and {len(self.archive_problems) - MAX_ARTICLE_LINES} "
                              "more problems (each one is in the log)")
         return lines
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _reason_kind(reason: str) -> str:

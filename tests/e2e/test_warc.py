@@ -95,7 +95,7 @@ def test_the_summary_of_the_re_extraction_tells_the_same_story(captured):
                  "/private/embargoed-report.html: forbidden by robots.txt"):
         assert line in live.summary() and line in replayed.summary()
     assert "WARC capture: " in live.summary()
-    assert "WARC read: 1 files, " in replayed.summary()
+    assert "WARC read: 1 file, " in replayed.summary()
 
 
 def test_warcios_checker_accepts_the_files(captured):
@@ -228,11 +228,12 @@ def test_every_html_page_of_a_cc_news_file_becomes_one_article(cc_news):
     assert len(result.items) == len(html_urls) - 1  # the page fetched twice is written once
     assert f"failed article {shell}: page gave no text, and the feed has none" in \
         result.summary()
+    assert "feeds:" not in result.summary()  # no feed in a CC-NEWS file: no line about them
     for article in result.items:
         jsonschema.validate(article, SCHEMA)
         assert article["feed_url"] is None and article["source"] == path.name
         assert article["warc"]["file"] == path.name
-    assert "WARC read: 1 files, " in result.summary()
+    assert "WARC read: 1 file, " in result.summary()
     for skipped in ("HTTP 301 1", "HTTP 404 1", "not HTML 2"):
         assert skipped in result.summary()
     assert "dropped: duplicate 1" in result.summary()
