@@ -155,16 +155,19 @@ def _cpu(times: psutil._common.pcputimes) -> float:
     return times.user + times.system
 
 
-def run_crawl(workdir: Path, feeds: Path, settings: dict[str, str], *, label: str,
-              timeout: float = 1800, keep_urls: bool = True, server_pid: int | None = None
-              ) -> CrawlRun:
-    """``scrapy crawl feeds -a feeds=FEEDS -s NAME=VALUE...`` in ``workdir``, monitored.
+def run_crawl(workdir: Path, feeds: Path | None, settings: dict[str, str], *, label: str,
+              timeout: float = 1800, keep_urls: bool = True, server_pid: int | None = None,
+              spider: str = "feeds", arguments: tuple[str, ...] = ()) -> CrawlRun:
+    """``scrapy crawl feeds -a feeds=FEEDS -s NAME=VALUE...`` in ``workdir``, monitored (or
+    ``scrapy crawl SPIDER ARGUMENTS...``: the warc spider reads files, not feeds).
 
     ``server_pid``: the simulated web's process, when it has one; its CPU counts as ours."""
     workdir.mkdir(parents=True, exist_ok=True)
     output = workdir / "out.jsonl"
     merged = {"JSONL_OUTPUT": str(output), **settings}
-    command = [sys.executable, "-m", "scrapy", "crawl", "feeds", "-a", f"feeds={feeds}"]
+    if feeds is not None:
+        arguments = ("-a", f"feeds={feeds}", *arguments)
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, *arguments]
     for name, value in merged.items():
         command += ["-s", f"{name}={value}"]
     log_path = workdir / "crawl.log"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 TextSource = Literal["page", "feed"]
 
@@ -16,7 +16,8 @@ class Article:
     """
 
     url: str                          # canonical URL, tracking parameters removed
-    feed_url: str                     # the feed that listed the article
+    feed_url: str | None              # the feed that listed the article (None: read from a
+                                      # WARC file without feeds, such as CC-NEWS)
     domain: str                       # registrable domain of ``url`` (``bbc.co.uk``), or its IP
     title: str | None = None
     authors: list[str] = field(default_factory=list)
@@ -31,3 +32,5 @@ class Article:
     entry_id: str | None = None       # the feed entry's id/guid, used to recognise it later
     category: str | None = None       # the feed list's category for the feed (OPML folder)
     publisher: str | None = None      # news sitemap's <news:name>, else the page's site name
+    warc: dict[str, Any] | None = None  # {"file", "offset"}: the WARC record of the page
+    source: str | None = None         # the WARC file of an article that no feed listed

@@ -13,6 +13,7 @@ SOURCE = "source"                        # ... and the feed-list line it serves
 # on an article request: URL of the source that listed it; also on a child sitemap, a home
 # page's feed or robots.txt sitemap: what listed them (the address rule applies to them)
 LISTED_BY = "listed_by"
+FEED_CATEGORY = "feed_category"          # on a source request: its category in the feed list
 LISTED_BY_ADDRESS = "listed_by_address"  # ... and the address that feed was served from
 RENDER = "render"                        # the feed list's render option ("js", "static")
 RENDER_FALLBACK = "render_fallback"      # this is the one browser retry of a static page
@@ -60,4 +61,18 @@ TORN_LINES_REPAIRED = stat("torn_lines_repaired")
 OUTPUT = stat("output")                              # the JSONL file of this run
 ELAPSED_SECONDS = stat("elapsed_seconds")
 RUN_FAILED = stat("run_failed")                      # why the run failed: the crawl exits 1
+# WARC capture (archive/extension.py) and reading (spiders/warc.py)
+WARC_FOLDER = stat("warc/folder")                    # WARC_OUTPUT of this run
+WARC_FILES = stat("warc/files")                      # files written
+WARC_RECORDS = stat("warc/records")                  # records written (warcinfo included)
+WARC_REVISITS = stat("warc/revisits")                # ... of which revisit records
+WARC_FILES_REPAIRED = stat("warc/files_repaired")    # files a killed run left open, finished
+WARC_TORN_RECORDS = stat("warc/torn_records")        # ... torn last records moved aside
+WARC_ERROR = stat("warc/error")                      # why capture stopped: the crawl exits 1
+WARC_RECORDS_FAILED = stat("warc/records_failed")    # fetches left out (warcio refused them)
+WARC_READ_FILES = stat("warc/read/files")            # files read by the warc spider
+WARC_READ_RECORDS = stat("warc/read/records")        # records read
+WARC_READ_PROBLEMS = stat("warc/read/problems")      # damaged records and files reported
+WARC_READ_SKIPPED = stat("warc/read/skipped")        # + "/<reason>": responses not articles
+WARC_READ_WITHOUT_FEED = stat("warc/read/without_feed")  # articles whose feed was not read
 CLUSTER = stat("cluster")                            # + "/<name>": the scale-out add-on's

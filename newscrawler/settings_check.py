@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from scrapy.settings import BaseSettings
 
 from newscrawler.errors import ConfigError
-from newscrawler.sources.filters import parse_languages, parse_max_per_source, parse_since
+from newscrawler.sources.filters import (
+    parse_domains,
+    parse_languages,
+    parse_max_per_source,
+    parse_since,
+)
 
 __all__ = ["check_settings"]
 
 
-def _number(kind: type, minimum: float) -> Callable[[BaseSettings, str], None]:
+def _number(kind: type, minimum: float, maximum: float | None = None
+            ) -> Callable[[BaseSettings, str], None]:
     def check(settings: BaseSettings, name: str) -> None:
         raw = settings.get(name)
         try:
@@ -22,6 +29,8 @@ def _number(kind: type, minimum: float) -> Callable[[BaseSettings, str], None]:
             raise ConfigError(f"setting {name}={raw!r} is not a {kind.__name__}") from None
         if value < minimum:
             raise ConfigError(f"setting {name}={raw!r} must be at least {minimum:g}")
+        if maximum is not None and value > maximum:
+            raise ConfigError(f"setting {name}={raw!r} must be at most {maximum:g}")
     return check
 
 
@@ -34,6 +43,18 @@ def _output_template(settings: BaseSettings, name: str) -> None:
             f"setting {name}={template!r} is not a valid path template "
             f"(use %(name)s, %(time)s, %(host)s, %(pid)s, %(job)s): {exc}"
         ) from None
+
+
+def _folder_if_set(settings: BaseSettings, name: str) -> None:
+    """Unset, or a folder that exists or can be made (it is made now)."""
+    folder = settings.get(name)
+    if not folder:
+        return
+    try:
+        Path(str(folder)).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"setting {name}={folder!r} is not a folder that can be written: "
+                          f"{exc.strerror or exc}") from None
 
 
 def _filter(parse: Callable[[object], object]) -> Callable[[BaseSettings, str], None]:
@@ -77,10 +98,14 @@ CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "SINCE": _filter(lambda value: parse_since(value, datetime.now(UTC))),
     "LANGUAGES": _filter(parse_languages),
     "MAX_PER_SOURCE": _filter(parse_max_per_source),
+    "DOMAINS": _filter(parse_domains),
     "SITE_FAILURE_LIMIT": _number(int, 0),
     "SITE_COOL_OFF": _number(float, 0),
     "JSONL_OUTPUT": _output_template,
     "STATE_DIR": _non_empty,
+    "WARC_OUTPUT": _folder_if_set,
+    "WARC_MAX_BYTES": _number(int, 1),
+    "WARC_GZIP_LEVEL": _number(int, 0, 3),
 }
 
 

@@ -16,6 +16,7 @@ feed_not_modified = object()  # url, source: the document answered 304
 entries_not_requested = object()
 article_fallback = object()  # url, reason, site: the item's text came from the feed
 article_failed = object()    # url, reason, site: neither page nor feed gave an article
+archive_problem = object()   # problem (str, "file@offset: reason"): a damaged WARC record
 
 # Sent by the politeness middlewares, about a site (registrable domain, or host for robots.txt)
 site_connection_failed = object()  # site, reason: a request could not reach the site

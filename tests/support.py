@@ -54,10 +54,11 @@ def crawl_env() -> dict[str, str]:
 
 
 def run_crawl(workdir: Path, *args: str, settings: dict[str, str] | None = None,
-              output: str = "out.jsonl", timeout: float = 180) -> CrawlResult:
-    """``scrapy crawl feeds ARGS`` in ``workdir``, with FAST_SETTINGS unless overridden."""
+              output: str = "out.jsonl", timeout: float = 180, spider: str = "feeds"
+              ) -> CrawlResult:
+    """``scrapy crawl SPIDER ARGS`` in ``workdir``, with FAST_SETTINGS unless overridden."""
     merged = {**FAST_SETTINGS, "JSONL_OUTPUT": output, **(settings or {})}
-    command = [sys.executable, "-m", "scrapy", "crawl", "feeds", *args]
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, *args]
     for name, value in merged.items():
         command += ["-s", f"{name}={value}"]
     # its own process group: a crawl that overruns is killed with its extraction workers
@@ -82,10 +83,10 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def start_crawl(workdir: Path, *args: str, settings: dict[str, str] | None = None,
-                output: str = "out.jsonl") -> subprocess.Popen[str]:
+                output: str = "out.jsonl", spider: str = "feeds") -> subprocess.Popen[str]:
     """Like run_crawl, but returns the running process (its own process group)."""
     merged = {**FAST_SETTINGS, "JSONL_OUTPUT": output, **(settings or {})}
-    command = [sys.executable, "-m", "scrapy", "crawl", "feeds", *args]
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, *args]
     for name, value in merged.items():
         command += ["-s", f"{name}={value}"]
     log = (workdir / "crawl.log").open("a", encoding="utf-8")

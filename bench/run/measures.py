@@ -6,11 +6,52 @@ from __future__ import annotations
 import math
 import statistics
 import time
+import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 import psutil
 
 from bench import harness
+from simweb import NewsWeb, Page, Site, serve
+
+REFERENCE_SAMPLE = 150  # at most this many distinct pages in a single-core reference pass
+
+
+def reference_pages(make: Callable[[], NewsWeb], from_corpus: bool
+                    ) -> list[tuple[bytes, str, float]]:
+    """(bytes, url, weight) of the pages the reference extracts; weights add up to N."""
+    web = make()
+    pages = [(site, path, site.pages[path]) for site in web.sites for path in site.pages]
+    total = len(pages)
+    if from_corpus:
+        counts: dict[str | None, list[Any]] = {}
+        for site, path, page in pages:
+            counts.setdefault(page.corpus_id, [site, path, page, 0])[3] += 1
+        chosen = [(s, p, pg, float(n)) for s, p, pg, n in counts.values()]
+    else:
+        step = max(1, math.ceil(total / REFERENCE_SAMPLE))
+        picked = pages[::step]
+        chosen = [(s, p, pg, total / len(picked)) for s, p, pg in picked]
+    bodies = served_pages(web, [(site, path, page) for site, path, page, _ in chosen])
+    return [(body, url, weight) for (body, url), (*_, weight) in zip(bodies, chosen,
+                                                                     strict=True)]
+
+
+def served_pages(web: NewsWeb, pages: list[tuple[Site, str, Page]]) -> list[tuple[bytes, str]]:
+    """(bytes, url) of ``pages`` exactly as the crawler gets them from the simulated web."""
+    out = []
+    with serve(web) as running:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        for site, path, page in pages:
+            url = running.url(site.name, path)
+            if page.html is not None:
+                body = page.html
+            else:  # generated on request: fetch it
+                with opener.open(url, timeout=30) as response:
+                    body = response.read()
+            out.append((body, url))
+    return out
 
 
 def reference_pass(sample: list[tuple[bytes, str, float]]) -> dict[str, float]:

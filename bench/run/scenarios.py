@@ -3,30 +3,26 @@ settings, and what each adds to its rows."""
 
 from __future__ import annotations
 
-import math
 import statistics
-import urllib.request
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 from bench import bounds, harness, timeline
+from bench.run.archive import warc
+from bench.run.cpuweb import FAST, cpu_web
 from bench.run.crawls import Bench, setting
 from bench.run.measures import (
     projected_speedup,
     queue_peak,
+    reference_pages,
     reference_pass,
     rss_at_quarters,
     rss_fit,
 )
 from bench.run.provenance import core_count
 from bench.run.table import Line
-from simweb import NewsWeb, broad_web, corpus_web, memory_web, seed_web, serve
+from simweb import NewsWeb, broad_web, memory_web, seed_web
 
 CPU_TARGET = 1.5
-REFERENCE_SAMPLE = 150  # at most this many distinct pages in a single-core reference pass
-FAST = {"DOWNLOAD_DELAY": "0", "CONCURRENT_REQUESTS": "32",
-        "CONCURRENT_REQUESTS_PER_DOMAIN": "16"}
 
 
 def seed(bench: Bench) -> None:
@@ -100,17 +96,8 @@ def broad(bench: Bench) -> None:
 
 def cpu(bench: Bench) -> None:
     pages = bench.args.cpu_pages or (300 if bench.args.quick else 2000)
-    corpus: Path | None = bench.args.corpus
-    if corpus is not None and not (corpus / "ground-truth.json").is_file():
-        bench.say(f"cpu: no corpus at {corpus}: using GENERATED pages instead")
-        corpus = None
-
-    def make() -> NewsWeb:
-        if corpus is not None:
-            return corpus_web(corpus, sites=20, pages=pages)
-        return memory_web(pages, 20)
-
-    sample = _reference_pages(make, corpus is not None)
+    make, corpus = cpu_web(bench, "cpu", pages)
+    sample = reference_pages(make, corpus is not None)
     passes = [reference_pass(sample)]
     raws, records = [], []
     for label, workers in (("EXTRACT_WORKERS=0 (one per core)", "0"),
@@ -186,35 +173,6 @@ def cpu(bench: Bench) -> None:
     }
 
 
-def _reference_pages(make: Callable[[], NewsWeb], from_corpus: bool
-                     ) -> list[tuple[bytes, str, float]]:
-    """(bytes, url, weight) of the pages the reference extracts; weights add up to N."""
-    web = make()
-    pages = [(site, path, site.pages[path]) for site in web.sites for path in site.pages]
-    total = len(pages)
-    if from_corpus:
-        counts: dict[str | None, list[Any]] = {}
-        for site, path, page in pages:
-            counts.setdefault(page.corpus_id, [site, path, page, 0])[3] += 1
-        chosen = [(s, p, pg, float(n)) for s, p, pg, n in counts.values()]
-    else:
-        step = max(1, math.ceil(total / REFERENCE_SAMPLE))
-        picked = pages[::step]
-        chosen = [(s, p, pg, total / len(picked)) for s, p, pg in picked]
-    out = []
-    with serve(web) as running:
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        for site, path, page, weight in chosen:
-            url = running.url(site.name, path)
-            if page.html is not None:
-                body = page.html
-            else:  # generated on request: fetch exactly what the crawler gets
-                with opener.open(url, timeout=30) as response:
-                    body = response.read()
-            out.append((body, url, weight))
-    return out
-
-
 def memory(bench: Bench) -> None:
     articles = bench.args.memory_articles or (2000 if bench.args.quick else 20000)
 
@@ -259,4 +217,4 @@ def memory(bench: Bench) -> None:
 
 
 SCENARIOS: dict[str, Callable[[Bench], None]] = {
-    "seed": seed, "broad": broad, "cpu": cpu, "memory": memory}
+    "seed": seed, "broad": broad, "cpu": cpu, "memory": memory, "warc": warc}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from newscrawler.extraction.page import PageFields
@@ -18,10 +19,12 @@ def build_article(
     page: PageFields | None,
     *,
     url: str,
-    feed_url: str,
+    feed_url: str | None,
     fetched_at: str,
     category: str | None = None,
     min_text_chars: int = 200,
+    warc: dict[str, Any] | None = None,
+    source: str | None = None,
 ) -> Article:
     """Merge what the feed said with what the page gave (``page`` is None when unusable).
 
@@ -32,7 +35,7 @@ def build_article(
     in when the page tells none (no page, or too little text).
     """
     page_text = without_headline(page.text, entry.title, page.title) if page else None
-    text, source = choose_text(page_text, entry, min_text_chars)
+    text, text_source = choose_text(page_text, entry, min_text_chars)
     article_url = canonical_url(url)
     return Article(
         url=article_url,
@@ -44,13 +47,15 @@ def build_article(
         language=(page.language if page else None) or entry.language,
         summary=entry.summary or (page.description if page else None),
         text=text,
-        text_source=source,
+        text_source=text_source,
         tags=list(dict.fromkeys([*entry.tags, *(page.tags if page else ())])),
         image=(page.image if page else None) or entry.image,
         fetched_at=fetched_at,
         entry_id=entry.entry_id,
         category=category,
         publisher=entry.publisher or (page.site_name if page else None),
+        warc=warc,
+        source=source,
     )
 
 

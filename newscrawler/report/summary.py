@@ -50,6 +50,7 @@ class RunSummary:
         self.fallbacks: Counter[str] = Counter()
         self.articles_failed: dict[str, str] = {}
         self.sites = SiteOutcomes()
+        self.archive_problems: list[str] = []
         self.started = monotonic()
         self._loop: Any = None
         connect = crawler.signals.connect
@@ -66,6 +67,7 @@ class RunSummary:
         connect(self.response_received, signal=signals.response_received)
         connect(self.sites.failed_to_connect, signal=news_signals.site_connection_failed)
         connect(self.sites.skip, signal=news_signals.site_skipped)
+        connect(self.archive_problem, signal=news_signals.archive_problem)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunSummary:
@@ -145,6 +147,10 @@ class RunSummary:
             logger.debug("failed article %s: %s", url, reason)
             self.sites.refusal(site, "article")
 
+    def archive_problem(self, problem: str, **_: Any) -> None:
+        logger.warning("WARC: %s", problem)
+        self.archive_problems.append(problem)
+
     # reporting
 
     def log_progress(self) -> None:
@@ -188,6 +194,11 @@ class RunSummary:
         if outcomes["failed"] and not outcomes["ok"] and not outcomes["not modified"]:
             return (self.sites.no_network()
                     or f"no feed could be fetched ({outcomes['failed']} failed)")
+        # The WarcArchive extension (loaded before this one) has set its stats by now.
+        if error := self.stats.get_value(keys.WARC_ERROR):
+            return f"WARC capture failed: {error}"
+        if self.archive_problems and not self.stats.get_value(keys.WARC_READ_RECORDS):
+            return f"no WARC record could be read ({len(self.archive_problems)} problems)"
         return None
 
     def summary_lines(self, reason: str, elapsed: float) -> list[str]:
@@ -195,11 +206,11 @@ class RunSummary:
         written = get(keys.ARTICLES_WRITTEN, 0)
         dropped = self._counts(keys.DROPPED)
         outcomes = self.sources.outcomes()
-        lines = [
-            f"run summary ({reason}):",
-            f"  feeds: {outcomes['ok']} ok, {outcomes['failed']} failed, "
-            f"{outcomes['not modified']} not modified, of {self.feeds_total} listed",
-        ]
+        lines = [f"run summary ({reason}):"]
+        if self.feeds_total or any(outcomes.values()):  # not for CC-NEWS files: no feeds
+            lines.append(
+                f"  feeds: {outcomes['ok']} ok, {outcomes['failed']} failed, "
+                f"{outcomes['not modified']} not modified, of {self.feeds_total} listed")
         lines += self._source_lines()
         lines += [f"    failed {line}" for url, line in self.feeds_failed.items()
                   if url not in self.feeds_of_skipped_sites]  # counted on their site's line
@@ -227,6 +238,7 @@ class RunSummary:
                          f"{get(keys.TORN_LINES_REPAIRED)}")
         if get(keys.BLOCKED_ADDRESS):
             lines.append(f"  requests blocked by the address rule: {get(keys.BLOCKED_ADDRESS)}")
+        lines += self.archive_lines()
         lines.append(f"  429 responses: {get(keys.RESPONSES_429, 0)}, "
                      f"retries: {get('retry/count', 0)}")
         lines.append(f"  elapsed: {elapsed:.1f} s")
@@ -262,6 +274,42 @@ class RunSummary:
                 for key, value in self.stats.get_stats().items()
                 if key.startswith(f"{prefix}/")}
 
+    def archive_lines(self) -> list[str]:
+        """What was kept in WARC files (capture) or read from them (the warc spider)."""
+        get = self.stats.get_value
+        lines = []
+        if get(keys.WARC_FILES) is not None:
+            lines.append(f"  WARC capture: {get(keys.WARC_RECORDS, 0)} records "
+                         f"({get(keys.WARC_REVISITS, 0)} revisits) in "
+                         f"{_count(get(keys.WARC_FILES), 'file')} in {get(keys.WARC_FOLDER)}")
+        if get(keys.WARC_FILES_REPAIRED):
+            lines.append(f"    files a killed run left open, finished: "
+                         f"{get(keys.WARC_FILES_REPAIRED)} (torn last records moved to .torn: "
+                         f"{get(keys.WARC_TORN_RECORDS, 0)})")
+        if get(keys.WARC_ERROR):
+            lines.append(f"    capture stopped: {get(keys.WARC_ERROR)}")
+        if get(keys.WARC_RECORDS_FAILED):
+            lines.append(f"    fetches left out (warcio refused them; the log says why): "
+                         f"{get(keys.WARC_RECORDS_FAILED)}")
+        if get(keys.WARC_READ_FILES) is not None or self.archive_problems:
+            prefix = f"{keys.WARC_READ_SKIPPED}/"
+            skipped = {key.removeprefix(prefix): value for key, value in
+                       self.stats.get_stats().items() if key.startswith(prefix)}
+            lines.append(f"  WARC read: {_count(get(keys.WARC_READ_FILES, 0), 'file')}, "
+                         f"{get(keys.WARC_READ_RECORDS, 0)} records, "
+                         f"{len(self.archive_problems)} problems; responses not articles: "
+                         + (", ".join(f"{k} {v}" for k, v in sorted(skipped.items()))
+                            or "none"))
+            if get(keys.WARC_READ_WITHOUT_FEED):
+                lines.append(f"    articles whose feed is not in the files read: "
+                             f"{get(keys.WARC_READ_WITHOUT_FEED)}")
+            lines += [f"    problem {problem}" for problem in
+                      self.archive_problems[:MAX_ARTICLE_LINES]]
+            if len(self.archive_problems) > MAX_ARTICLE_LINES:
+                lines.append(f"    ... and {len(self.archive_problems) - MAX_ARTICLE_LINES} "
+                             "more problems (each one is in the log)")
+        return lines
+
 
 def _noun(kind: SourceKind | None) -> str:
     """How a summary line names a document: "feed" unless it is known to be a sitemap."""
@@ -288,6 +336,10 @@ def _waiting_sites(scheduler: Any) -> list[SiteWait]:
         if isinstance(queue, PoliteSlotPriorityQueue):
             waits += queue.waiting_sites()
     return sorted(waits, key=lambda wait: wait.seconds)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _reason_kind(reason: str) -> str:

@@ -28,11 +28,19 @@ from newscrawler.utils.urls import is_fetchable_url
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["AddressSafetyMiddleware", "BlockedAddress"]
+__all__ = ["AddressSafetyMiddleware", "BlockedAddress", "is_refused_peer"]
 
 
 class BlockedAddress(IgnoreRequest):
     """The request would reach an address the crawler is not allowed to fetch from."""
+
+
+def is_refused_peer(request: Request, response: Response, allow_private: bool) -> bool:
+    """Whether the address ``response`` came from breaks the address rule for ``request``
+    (the WARC capture asks too: what the rule refuses is not kept anywhere)."""
+    peer = response.ip_address
+    return not (peer is None or keys.LISTED_BY_ADDRESS not in request.meta or allow_private
+                or may_follow(str(peer), request.meta[keys.LISTED_BY_ADDRESS]))
 
 
 class AddressSafetyMiddleware:
@@ -77,12 +85,11 @@ class AddressSafetyMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         """Check the address the response really came from as well: a browser follows
         redirects by itself, and DNS may answer differently the second time."""
-        peer = response.ip_address
-        if (peer is None or keys.LISTED_BY_ADDRESS not in request.meta or self.allow_private
-                or may_follow(str(peer), request.meta[keys.LISTED_BY_ADDRESS])):
+        if not is_refused_peer(request, response, self.allow_private):
             return response
         self.crawler.stats.inc_value(keys.BLOCKED_ADDRESS)
-        raise BlockedAddress(f"blocked: the response came from {address_class(str(peer))} "
+        peer = str(response.ip_address)
+        raise BlockedAddress(f"blocked: the response came from {address_class(peer)} "
                              f"address {peer}")
 
     async def _resolve(self, host: str) -> str | None:

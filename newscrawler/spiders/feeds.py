@@ -11,15 +11,14 @@ from typing import Any
 import scrapy
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from newscrawler import keys
 from newscrawler import signals as news_signals
+from newscrawler.archive.extension import WarcArchive
 from newscrawler.errors import ConfigError, SiteSkipped
-from newscrawler.extraction.merge import build_article
-from newscrawler.extraction.page import PageFields
 from newscrawler.extraction.pool import ExtractionFailed, ExtractionPool, default_workers
 from newscrawler.items import Article
 from newscrawler.politeness.robots import prefetch_robots, robots_sitemaps
@@ -39,6 +38,7 @@ from newscrawler.sources.selection import (
     newest,
 )
 from newscrawler.sources.source import ReadLimits
+from newscrawler.spiders.pages import ArticlePages, now_iso, response_headers
 from newscrawler.state.conditional import is_not_modified
 from newscrawler.state.extension import CrawlState
 from newscrawler.state.store import article_keys, open_store
@@ -47,7 +47,6 @@ from newscrawler.utils.urls import canonical_url
 # Within a site, sources go before articles: every site's chain of requests starts at once.
 SOURCE_PRIORITY = 10
 ARTICLE_PRIORITY = 0
-HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 # -a arguments that are settings for this run (settings freeze after the spider is built),
 # with the parser that checks their value
 ARGUMENT_SETTINGS: dict[str, tuple[str, Callable[[Any], object]]] = {
@@ -87,6 +86,8 @@ class FeedsSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.feed_list: FeedList = self.load_feeds(feeds)
         self.extractor: ExtractionPool | None = None
+        self.pages: ArticlePages | None = None
+        self.archive: WarcArchive | None = None
         self.crawl_state: CrawlState | None = None  # not "state": JOBDIR owns spider.state
         self.rules = Rules()
         self.limits = ReadLimits()
@@ -145,6 +146,7 @@ class FeedsSpider(scrapy.Spider):
         """A listed source, or one a document led to (``listed_by``: the address rule applies
         to it as to an article link)."""
         meta: dict[str, Any] = {keys.FEED_URL: url, keys.SOURCE: context.listed,
+                                keys.FEED_CATEGORY: context.category,  # for WARC capture
                                 keys.HANDLE_HTTPSTATUS_LIST: [304]}
         if listed_by is not None:
             meta[keys.LISTED_BY] = listed_by
@@ -160,7 +162,8 @@ class FeedsSpider(scrapy.Spider):
         assert self.extractor is not None
         try:
             parsed = await self.extractor.read_source(response.body, response.url,
-                                                      _headers(response), self.limits, self.rules)
+                                                      response_headers(response), self.limits,
+                                                      self.rules)
         except ExtractionFailed as exc:
             self._failed(url, str(exc), context)
             return
@@ -263,57 +266,31 @@ class FeedsSpider(scrapy.Spider):
     async def parse_article(
         self, response: Response, entry: FeedEntry, feed_url: str, category: str | None
     ) -> AsyncIterator[Article | Request]:
-        page, reason = await self._extract(response)
+        assert self.pages is not None
+        page, reason = await self.pages.page(response)
         if page is not None and should_retry_in_browser(response, page.text, self.settings):
             # RENDER_JS_FALLBACK: a script app's shell; the browser's page replaces this one
             self.logger.info("rendering %s in the browser: the page is a script app", response.url)
             self.crawler.stats.inc_value(keys.RENDER_FALLBACKS)
             yield browser_retry(response.request, self.settings)
             return
-        article = self._article(entry, page, response.url, feed_url, category)
-        if not article.text:
-            self._send(news_signals.article_failed, url=response.url,
-                       reason=f"{reason or 'page gave no text'}, and the feed has none")
-            return
-        if article.text_source == "feed":
-            self._send(news_signals.article_fallback, url=response.url,
-                       reason=reason or "page gave no usable text")
-        yield article
+        location = await self.archive.location(response.request) if self.archive else None
+        article = self.pages.article(entry, page, url=response.url, feed_url=feed_url,
+                                     category=category, fetched_at=now_iso(),
+                                     warc=location.as_field() if location else None)
+        if (kept := self.pages.outcome(article, response.url, reason)) is not None:
+            yield kept
 
     def article_error(self, failure: Failure) -> Iterator[Article]:
+        assert self.pages is not None
         request = failure.request  # type: ignore[attr-defined]
-        entry: FeedEntry = request.cb_kwargs["entry"]
-        reason = describe_failure(failure)
-        # A link the address rule blocked is hostile: nothing from its entry is written.
-        site = _skipped_site(failure)
-        if (entry.content or entry.summary) and not failure.check(BlockedAddress):
-            self._send(news_signals.article_fallback, url=request.url,
-                       reason=f"page failed: {reason}", site=site)
-            yield self._article(entry, None, request.url, request.cb_kwargs["feed_url"],
-                                request.cb_kwargs["category"])
-        else:
-            self._send(news_signals.article_failed, url=request.url, reason=reason, site=site)
-
-    async def _extract(self, response: Response) -> tuple[PageFields | None, str | None]:
-        content_type = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
-        if not isinstance(response, TextResponse) or (
-            content_type and content_type not in HTML_TYPES
-        ):
-            return None, f"not an HTML page ({content_type.decode('latin-1') or 'no type'})"
-        assert self.extractor is not None
-        try:
-            return await self.extractor.extract(response.body, response.url,
-                                                _header_charset(response)), None
-        except ExtractionFailed as exc:
-            return None, str(exc)
-
-    def _article(self, entry: FeedEntry, page: PageFields | None, url: str, feed_url: str,
-                 category: str | None) -> Article:
-        return build_article(
-            entry, page, url=url, feed_url=feed_url, category=category,
-            fetched_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
-            min_text_chars=self.settings.getint("MIN_PAGE_TEXT_CHARS"),
-        )
+        article = self.pages.without_page(
+            request.cb_kwargs["entry"], request.url, describe_failure(failure),
+            blocked=bool(failure.check(BlockedAddress)), site=_skipped_site(failure),
+            feed_url=request.cb_kwargs["feed_url"], category=request.cb_kwargs["category"],
+            fetched_at=now_iso())
+        if article is not None:
+            yield article
 
     # plumbing
 
@@ -322,10 +299,12 @@ class FeedsSpider(scrapy.Spider):
 
     def _spider_opened(self, spider: scrapy.Spider) -> None:
         self.crawl_state = CrawlState.of(self.crawler)
+        self.archive = WarcArchive.of(self.crawler)
         self.rules, self.limits = self._reading_rules(datetime.now(UTC))
         workers = self.settings.getint("EXTRACT_WORKERS") or default_workers()
         self.extractor = ExtractionPool(workers, self.settings.getfloat("EXTRACT_TIMEOUT"),
                                         self.settings.getfloat("FEED_PARSE_TIMEOUT"))
+        self.pages = ArticlePages(self.extractor, self.settings, self._send)
 
     def _reading_rules(self, now: datetime) -> tuple[Rules, ReadLimits]:
         """The filters and sitemap bounds of this run, resolved once as it starts."""
@@ -354,20 +333,3 @@ def _is_true(value: str | None) -> bool:
 def _skipped_site(failure: Failure) -> str | None:
     """The site whose skip refused the request (unreachable, robots.txt unavailable), if so."""
     return failure.value.site if isinstance(failure.value, SiteSkipped) else None
-
-
-def _headers(response: Response) -> dict[str, str]:
-    return {
-        key.decode("latin-1").lower(): values[0].decode("latin-1")
-        for key, values in response.headers.items() if values
-    }
-
-
-def _header_charset(response: Response) -> str | None:
-    """The charset the HTTP header names, if any.
-
-    The page goes to the worker as raw bytes (nothing to decode or re-encode in the reactor)
-    with this hint, used there only for bytes that are not valid UTF-8 (see extraction.py).
-    """
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
-    return content_type.partition("charset=")[2].split(";")[0].strip(" \"'") or None

@@ -54,6 +54,31 @@ def test_quick_cpu_run_with_generated_pages_writes_results(tmp_path):
     assert len((out / "history.jsonl").read_text(encoding="utf-8").splitlines()) == 1
 
 
+@pytest.mark.timeout(300)
+def test_quick_warc_run_writes_its_rows(tmp_path):
+    """The warc scenario on 40 generated pages: capture without and with WARC_OUTPUT, and the
+    re-extraction of a 40-page WARC file, each row beside its single-core reference."""
+    out = tmp_path / "results"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--scenarios", "warc", "--quick",
+         "--cpu-pages", "40", "--corpus", str(tmp_path / "no-corpus"), "--out", str(out)],
+        capture_output=True, text=True, timeout=280, cwd=REPO, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "capture overhead (means)" in done.stdout
+    assert "re-extraction of one 40-page WARC file" in done.stdout
+    warc = json.loads((out / "latest.json").read_text(encoding="utf-8"))["scenarios"]["warc"]
+    capture, again = warc["capture"], warc["reextraction"]
+    assert [row["row"] for row in capture["rows"]] == [
+        "without WARC_OUTPUT, round 1", "with WARC_OUTPUT, round 1"]
+    assert all(row["written"] == row["expected"] == 40 for row in capture["rows"])
+    assert capture["rows"][0]["warc_records"] is None
+    assert capture["rows"][1]["warc_records"] > 80  # warcinfo, 40 pages, feeds, robots.txt
+    assert capture["overhead_cpu"] is not None and capture["reference"]["rate"] > 0
+    assert again["written"] == again["pages"] == 40 and again["returncode"] == 0
+    assert again["articles_per_s"] > 0 and again["vs_single_core"] > 0
+    assert (out / warc["timeline"]).stat().st_size > 0
+
+
 def _record(site: str, path: str, start: float, end: float, status: int = 200) -> dict:
     return {"site": site, "host": site, "path": path, "start": start, "end": end,
             "status": status}

@@ -311,10 +311,10 @@ def test_egg_carries_the_settings_entry_point_and_the_default_feed_list(tmp_path
     assert int(count) > 0
 
 
-def test_deploy_reports_the_feeds_spider(scrapyd, deployed):
+def test_deploy_reports_the_feeds_and_warc_spiders(scrapyd, deployed):
     assert deployed["status"] == "ok" and deployed["project"] == PROJECT, deployed
-    assert deployed["spiders"] == 1, deployed
-    assert scrapyd.get("listspiders.json", project=PROJECT)["spiders"] == ["feeds"]
+    assert deployed["spiders"] == 2, deployed
+    assert scrapyd.get("listspiders.json", project=PROJECT)["spiders"] == ["feeds", "warc"]
     assert scrapyd.get("listversions.json", project=PROJECT)["versions"] == [VERSION]
 
 

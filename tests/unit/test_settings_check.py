@@ -11,8 +11,10 @@ import newscrawler.settings
 from newscrawler.errors import ConfigError
 from newscrawler.settings_check import CHECKS, check_settings
 
-FILTERS = ("SINCE", "LANGUAGES", "MAX_PER_SOURCE")  # checked by the -a arguments' parsers
-NUMBERS = [name for name in CHECKS if name not in ("JSONL_OUTPUT", "STATE_DIR", *FILTERS)]
+# checked by the -a arguments' parsers
+FILTERS = ("SINCE", "LANGUAGES", "MAX_PER_SOURCE", "DOMAINS")
+NUMBERS = [name for name in CHECKS
+           if name not in ("JSONL_OUTPUT", "STATE_DIR", "WARC_OUTPUT", *FILTERS)]
 
 
 def project_settings(**cmdline: object) -> Settings:
@@ -53,6 +55,9 @@ def test_the_projects_own_settings_pass():
         ("LANGUAGES", "en,de"),
         ("LANGUAGES", ["en", "de"]),
         ("MAX_PER_SOURCE", "20"),
+        ("DOMAINS", "www.bbc.co.uk,dw.com"),
+        ("DOMAINS", ["bbc.co.uk"]),
+        ("WARC_OUTPUT", "warcs"),
         ("SITEMAP_MAX_AGE", "0"),
         ("SITEMAP_MAX_DEPTH", "0"),
     ],
@@ -82,6 +87,8 @@ def test_a_number_setting_that_is_no_number_is_refused(name):
          "setting SCHEDULER_READY_LEAD='-0.1' must be at least 0"),
         ("SITEMAP_MAX_CHILDREN", "0", "setting SITEMAP_MAX_CHILDREN='0' must be at least 1"),
         ("SITEMAP_MAX_URLS", "0", "setting SITEMAP_MAX_URLS='0' must be at least 1"),
+        ("WARC_MAX_BYTES", "0", "setting WARC_MAX_BYTES='0' must be at least 1"),
+        ("WARC_GZIP_LEVEL", "4", "setting WARC_GZIP_LEVEL='4' must be at most 3"),
     ],
 )
 def test_a_number_out_of_range_is_refused_with_its_bound(name, value, message):
@@ -113,6 +120,10 @@ def test_a_broken_output_template_is_refused_with_the_placeholders_allowed(templ
         ("LANGUAGES", "english", "setting LANGUAGES='english' has 'english', which is not an "
                                  "ISO 639-1 code (two letters, e.g. en,de)"),
         ("MAX_PER_SOURCE", "-3", "setting MAX_PER_SOURCE='-3' must be 0 (no limit) or more"),
+        ("DOMAINS", "https://bbc.co.uk/", "setting DOMAINS='https://bbc.co.uk/' has "
+                                          "'https://bbc.co.uk/', which is not a domain; give a "
+                                          "file with one domain a line, or domains separated "
+                                          "by commas (bbc.co.uk,dw.com)"),
     ],
 )
 def test_a_bad_filter_setting_is_refused_as_its_argument_would_be(name, value, message):
@@ -122,6 +133,15 @@ def test_a_bad_filter_setting_is_refused_as_its_argument_would_be(name, value, m
 @pytest.mark.parametrize("value", ["", "   "])
 def test_an_empty_state_dir_is_refused(value):
     assert refusal(STATE_DIR=value) == "setting STATE_DIR must not be empty"
+
+
+def test_warc_output_is_made_when_missing_and_refused_when_it_cannot_be_a_folder(tmp_path):
+    check_settings(project_settings(WARC_OUTPUT=str(tmp_path / "new" / "warcs")))
+    assert (tmp_path / "new" / "warcs").is_dir()
+    (tmp_path / "a-file").write_text("x")
+    message = refusal(WARC_OUTPUT=str(tmp_path / "a-file" / "warcs"))
+    assert message.startswith(f"setting WARC_OUTPUT='{tmp_path}/a-file/warcs' is not a folder "
+                              "that can be written: ")
 
 
 def test_every_checked_setting_has_a_project_default():
