@@ -4,7 +4,9 @@ Handlers get ``url`` (the feed URL) and, for failures, ``reason`` (one human lin
 """
 
 feeds_listed = object()      # count (int): sources in the feed list, sent as the run starts
-feed_fetched = object()      # url, entries (int), warning (str | None)
+# url, entries (int), warning (str | None), new_entries (int: not written before),
+# poll_hint (seconds the document asks between polls, or None)
+feed_fetched = object()
 feed_failed = object()       # url, reason
 feed_not_modified = object()  # url: the feed answered 304
 article_fallback = object()  # url, reason: the item's text came from the feed

@@ -149,6 +149,7 @@ class RunSummary:
             f"{len(self.feeds_not_modified)} not modified, of {self.feeds_total} listed",
         ]
         lines += [f"    failed feed {url}: {why}" for url, why in self.feeds_failed.items()]
+        lines += self.schedule_lines()
         lines += [f"    warning for feed {url}: {why}" for url, why in self.feed_warnings.items()]
         lines.append(
             f"  articles: {written} written ({get(f'{keys.ARTICLES_WRITTEN}/page', 0)} page text, "
@@ -176,6 +177,15 @@ class RunSummary:
         lines.append(f"  elapsed: {elapsed:.1f} s")
         lines.append(f"  output: {get(keys.OUTPUT, '(none)')}")
         return lines
+
+
+    def schedule_lines(self) -> list[str]:
+        """Sources the schedule left for later (state/schedule: not due yet), and when."""
+        not_due = self.stats.get_value(keys.FEEDS_NOT_DUE)
+        if not not_due:
+            return []
+        next_due = self.stats.get_value(keys.NEXT_DUE, "unknown")
+        return [f"    not due yet: {not_due} (next due {next_due}; -a due=all polls all)"]
 
 
 def _reason_kind(reason: str) -> str:

@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
+from newscrawler.schedule.hints import feed_poll_hint
 from newscrawler.sources.discovery import looks_like_html
 from newscrawler.utils.dates import to_utc_iso
 from newscrawler.utils.text import html_to_text, normalize_line
@@ -44,6 +45,7 @@ class ParsedFeed:
     problem: str | None = None                          # why the feed is unusable, or None
     warning: str | None = None                          # recovered from, e.g. malformed XML
     skipped_links: tuple[tuple[str, str], ...] = field(default=())  # (link, reason)
+    poll_hint: float | None = None  # seconds it asks between polls (<ttl>, sy:updatePeriod)
 
     @property
     def ok(self) -> bool:
@@ -86,6 +88,7 @@ def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
         entries=tuple(entries),
         warning=f"malformed feed, entries recovered ({bozo})" if bozo else None,
         skipped_links=tuple(skipped),
+        poll_hint=feed_poll_hint(parsed.feed),
     )
 
 

@@ -25,6 +25,8 @@ from newscrawler.politeness.robots import prefetch_robots
 from newscrawler.rendering.routing import article_meta, browser_retry, should_retry_in_browser
 from newscrawler.report.failures import describe_failure
 from newscrawler.safety.middleware import BlockedAddress
+from newscrawler.schedule.extension import PollSchedule
+from newscrawler.schedule.watch import WatchLoop
 from newscrawler.sources.discovery import discover_feed_links
 from newscrawler.sources.feed import FeedEntry
 from newscrawler.sources.feedlist import load_feed_list
@@ -38,6 +40,7 @@ from newscrawler.utils.urls import canonical_url
 FEED_PRIORITY = 10
 ARTICLE_PRIORITY = 0
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+DUE_CHOICES = ("due", "all")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,7 @@ class FeedsSpider(scrapy.Spider):
         self.extractor: ExtractionPool | None = None
         self.crawl_state: CrawlState | None = None  # not "state": JOBDIR owns spider.state
         self._robots_prefetch: list[Any] = []  # keeps the prefetch tasks alive
+        self._watch: WatchLoop | None = None
 
     @staticmethod
     def load_feeds(feeds: str | None) -> FeedList:
@@ -77,6 +81,9 @@ class FeedsSpider(scrapy.Spider):
     def validate_arguments(cls, settings: BaseSettings, arguments: dict[str, Any]) -> None:
         """Called by the crawl command before the reactor starts: fail fast, one line."""
         cls.load_feeds(arguments.get("feeds"))
+        due = str(arguments.get("due", settings.get("DUE"))).strip().lower()
+        if due not in DUE_CHOICES:
+            raise ConfigError(f"due={due!r}: give due=due (the default) or due=all")
         open_store(settings).close()
 
     @classmethod
@@ -84,6 +91,11 @@ class FeedsSpider(scrapy.Spider):
         # -a recrawl=1 is the RECRAWL setting for this run (settings freeze after the spider)
         if (recrawl := kwargs.pop("recrawl", None)) is not None:
             crawler.settings.set("RECRAWL", _is_true(recrawl), priority="spider")
+        # -a due=all and -a watch=1 likewise: the DUE and WATCH settings
+        if (due := kwargs.pop("due", None)) is not None:
+            crawler.settings.set("DUE", str(due).strip().lower(), priority="spider")
+        if (watch := kwargs.pop("watch", None)) is not None:
+            crawler.settings.set("WATCH", _is_true(watch), priority="spider")
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._spider_closed, signal=signals.spider_closed)
@@ -96,11 +108,25 @@ class FeedsSpider(scrapy.Spider):
         await self.extractor.warm_up()
         for problem in self.feed_list.problems:
             self.logger.warning("feed list: %s", problem)
-        urls = [source.url for source in self.feed_list.sources]
+        due = self.due_sources()
         if self.settings.getbool("ROBOTSTXT_PREFETCH"):
-            self._robots_prefetch = prefetch_robots(self.crawler, urls)
-        for source in self.feed_list.sources:
+            self._robots_prefetch = prefetch_robots(self.crawler, [s.url for s in due])
+        for source in due:
             yield self.feed_request(source.url, FeedContext.of(source))
+
+    def due_sources(self) -> list[FeedSource]:
+        """The listed sources due now, as the state's schedule says (all without it)."""
+        schedule = PollSchedule.of(self.crawler)
+        if schedule is None:
+            return list(self.feed_list.sources)
+        by_url = {source.url: source for source in self.feed_list.sources}
+        return [by_url[url] for url in schedule.due(list(by_url))]
+
+    def due_requests(self) -> list[Request]:
+        """Watch mode: requests for the sources due now. A feed is polled again and again, so
+        its request skips the dupefilter (its articles are still filtered)."""
+        return [self.feed_request(source.url, FeedContext.of(source)).replace(dont_filter=True)
+                for source in self.due_sources()]
 
     # feeds
 
@@ -111,7 +137,8 @@ class FeedsSpider(scrapy.Spider):
             errback=self.feed_error,
             priority=FEED_PRIORITY,
             cb_kwargs={"context": context},
-            meta={keys.FEED_URL: url, keys.HANDLE_HTTPSTATUS_LIST: [304]},
+            meta={keys.FEED_URL: url, keys.SOURCE_URL: context.discovered_from or url,
+                  keys.HANDLE_HTTPSTATUS_LIST: [304]},
         )
 
     async def parse_feed(self, response: Response, context: FeedContext
@@ -138,12 +165,13 @@ class FeedsSpider(scrapy.Spider):
             return
         for link, reason in parsed.skipped_links:
             self.logger.info("feed %s: skipped entry link %r: %s", feed_url, link, reason)
+        fresh = [entry for entry in parsed.entries
+                 if not self._already_written(entry, response.url)]
+        self.crawler.stats.inc_value(keys.ARTICLES_SKIPPED_SEEN,
+                                     len(parsed.entries) - len(fresh))
         self._send(news_signals.feed_fetched, url=feed_url, entries=len(parsed.entries),
-                   warning=parsed.warning)
-        for entry in parsed.entries:
-            if self._already_written(entry, response.url):
-                self.crawler.stats.inc_value(keys.ARTICLES_SKIPPED_SEEN)
-                continue
+                   warning=parsed.warning, new_entries=len(fresh), poll_hint=parsed.poll_hint)
+        for entry in fresh:
             yield self.article_request(entry, response.url, context)
 
     def _already_written(self, entry: FeedEntry, feed_url: str) -> bool:
@@ -235,6 +263,9 @@ class FeedsSpider(scrapy.Spider):
         workers = self.settings.getint("EXTRACT_WORKERS") or default_workers()
         self.extractor = ExtractionPool(workers, self.settings.getfloat("EXTRACT_TIMEOUT"),
                                         self.settings.getfloat("FEED_PARSE_TIMEOUT"))
+        schedule = PollSchedule.of(self.crawler)
+        if self.settings.getbool("WATCH") and schedule is not None:
+            self._watch = WatchLoop(self.crawler, self.due_requests, schedule)
 
     def _spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
         if self.extractor is not None:
