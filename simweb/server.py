@@ -261,8 +261,9 @@ class _Server:
             return await self._fault(request, feed.fault, "feed", content_type,
                                      lambda cs: self.feed_document(site, feed, cs), faults)
         body, etag = self.feed_body(site, feed)
+        etag = feed.etag or etag
         headers = {"ETag": etag, "Last-Modified": formatdate(feed.modified, usegmt=True),
-                   "Cache-Control": "max-age=60"}
+                   "Cache-Control": feed.cache_control}
         if _not_modified(request, etag, feed.modified):
             return web.Response(status=304, headers=headers)
         headers["Content-Type"] = f"{content_type}; charset=utf-8"

@@ -140,9 +140,10 @@ class JsonLinesWriter:
                 logger.warning("moved a torn last line (%d bytes) of %s to %s.torn",
                                moved, earlier, earlier.name)
             self._record_last_line(earlier)
-        self._open()
         if self.rotate:
-            self._arm_rotation()
+            self._arm_rotation()  # files open with their first item: no empty files
+        else:
+            self._open()
 
     def _current_path(self) -> Path:
         spider = self.crawler.spider
@@ -157,6 +158,8 @@ class JsonLinesWriter:
         assert self.path is not None
         self.file = self.path.open("a", encoding="utf-8", newline="\n")
         self.stats.set_value(keys.OUTPUT, str(self.path))
+        if self.rotate:
+            logger.info("output file opened: %s", self.path)
 
     def _close_file(self) -> None:
         if self.file is not None:
