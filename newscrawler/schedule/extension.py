@@ -55,6 +55,7 @@ class PollSchedule:
         self.conditional_max_age = settings.getfloat("CONDITIONAL_MAX_AGE")
         self.poll_all = settings.get("DUE") == "all" or settings.getbool("RECRAWL")
         self.clock = clock
+        self.listed = False                          # the feed list's sources are in the store
         self.pending: dict[str, SourceRecord] = {}   # polled in this run, not yet saved
         self.in_flight: set[str] = set()             # sources handed out and not yet answered
         self.aliases: dict[str, str] = {}            # feed found on a listed page -> that page
@@ -95,7 +96,10 @@ class PollSchedule:
         for the first call only (watch mode then follows the schedule).
         """
         now = self.clock()
-        self.store.add_sources(urls, now)
+        if not self.listed:
+            # once a run: the list does not change while it runs (0.4 s at 100,000 sources)
+            self.store.add_sources(urls, now)
+            self.listed = True
         due = set(urls) if self.poll_all else self.store.due_sources(now)
         self.poll_all = False
         chosen = [url for url in urls if url in due and url not in self.in_flight
