@@ -178,9 +178,8 @@ class RunSummary:
         lines.append(f"  output: {get(keys.OUTPUT, '(none)')}")
         return lines
 
-
     def schedule_lines(self) -> list[str]:
-        """Sources the schedule left for later (state/schedule: not due yet), and when."""
+        """Sources the schedule left for later (newscrawler/schedule/: not due yet), and when."""
         not_due = self.stats.get_value(keys.FEEDS_NOT_DUE)
         if not not_due:
             return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -173,3 +174,17 @@ def test_a_long_run_of_304s_sends_one_request_without_validators(make_crawler):
     assert b"If-None-Match" not in request.headers
     assert request.meta[keys.VALIDATORS_PROBE] is True
     assert crawler.stats.get_value(keys.VALIDATOR_PROBES) == 1
+
+
+def test_the_run_summary_says_how_many_were_not_due_and_when_the_next_is(make_crawler, caplog):
+    clock = Clock()
+    crawler = make_crawler()
+    schedule = schedule_of(crawler, clock)
+    schedule.store.add_sources(FEEDS, clock.now)
+    schedule.store.save_sources([SourceRecord(FEEDS[0], next_due=clock.now + 600),
+                                 SourceRecord(FEEDS[1], next_due=clock.now + HOUR)])
+    assert schedule.due(FEEDS) == FEEDS[2:]
+    with caplog.at_level(logging.INFO, logger="newscrawler.summary"):
+        send(crawler, signals.spider_closed, reason="finished")
+    lines = [r.getMessage() for r in caplog.records if r.name == "newscrawler.summary"]
+    assert "    not due yet: 2 (next due 2027-01-15T08:10:00+00:00; -a due=all polls all)" in lines
