@@ -104,7 +104,8 @@ DUE = "due"                           # "due": poll the due sources only; "all" 
 WATCH = False                         # True (-a watch=1): keep running, poll each when due
 POLL_MIN_INTERVAL = 600.0             # seconds: never poll a source more often
 POLL_MAX_INTERVAL = 86400.0           # seconds: never less often, even dead or failing
-POLL_FIRST_INTERVAL = 6 * 3600.0      # seconds after a source's first poll (its pace unknown)
+POLL_FIRST_INTERVAL = 6 * 3600.0      # seconds after the first poll of a feed without dates
+                                      # (a dated one starts at half its entries' span)
 POLL_DEAD_AFTER = 30                  # consecutive failures after which a source counts as dead
                                       # (still polled, at the maximum interval; never removed)
 # seconds of 304s (or identical bodies) after which a feed is fetched once without validators:

@@ -5,7 +5,8 @@ Handlers get ``url`` (the feed URL) and, for failures, ``reason`` (one human lin
 
 feeds_listed = object()      # count (int): sources in the feed list, sent as the run starts
 # url, entries (int), warning (str | None), new_entries (int: not written before),
-# poll_hint (seconds the document asks between polls, or None)
+# poll_hint (seconds the document asks between polls, or None), entry_gap (seconds between
+# its entries' dates, median, or None)
 feed_fetched = object()
 feed_failed = object()       # url, reason
 feed_not_modified = object()  # url: the feed answered 304

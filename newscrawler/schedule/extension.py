@@ -155,14 +155,15 @@ class PollSchedule:
             self.in_flight.discard(source)
 
     def feed_fetched(self, url: str, entries: int, new_entries: int | None = None,
-                     poll_hint: float | None = None, **_: Any) -> None:
+                     poll_hint: float | None = None, entry_gap: float | None = None,
+                     **_: Any) -> None:
         answer = self.answers.pop(url, _Answer())
         record = self.record(url)
         self._polled(rules.after_fetch(
             record, self.clock(), entries=entries,
             new=entries if new_entries is None else new_entries,
             hint=_longest(poll_hint, answer.hint), body_hash=answer.body_hash,
-            probe=answer.probe, limits=self.limits))
+            probe=answer.probe, limits=self.limits, gap=entry_gap))
 
     def feed_not_modified(self, url: str, **_: Any) -> None:
         answer = self.answers.pop(url, _Answer())

@@ -8,15 +8,17 @@ any of them is wasted on the feed's server. ``rules.poll_delay`` caps it.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Mapping
+import statistics
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from newscrawler.politeness.rules import parse_retry_after
 
-__all__ = ["SYNDICATION_PERIODS", "feed_poll_hint", "http_poll_hint"]
+__all__ = ["SYNDICATION_PERIODS", "entry_gap", "feed_poll_hint", "http_poll_hint"]
 
 SYNDICATION_PERIODS = {"hourly": 3600.0, "daily": 86400.0, "weekly": 7 * 86400.0,
                        "monthly": 30 * 86400.0, "yearly": 365 * 86400.0}
@@ -48,6 +50,31 @@ def http_poll_hint(headers: Mapping[str, str], now: datetime | None = None) -> f
     if (retry_after := parse_retry_after(headers.get("retry-after"), now)) is not None:
         hints.append(retry_after)
     return max(hints) if hints else None
+
+
+def entry_gap(published: Iterable[str | None]) -> float | None:
+    """The feed's pace: the median time between its entries' dates (ISO 8601), in seconds.
+
+    None with fewer than two dated entries, or when they all share one date (a feed that
+    stamps every entry with the build time tells nothing).
+    """
+    stamps = sorted((moment for moment in map(_iso_time, published) if moment is not None),
+                    reverse=True)
+    gaps = [newer - older for newer, older in itertools.pairwise(stamps)]
+    if not gaps:
+        return None
+    gap = statistics.median(gaps)
+    return gap if gap > 0 else None
+
+
+def _iso_time(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def _number(value: Any) -> float | None:

@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from newscrawler.schedule.hints import feed_poll_hint
+from newscrawler.schedule.hints import entry_gap, feed_poll_hint
 from newscrawler.sources.discovery import looks_like_html
 from newscrawler.utils.dates import to_utc_iso
 from newscrawler.utils.text import html_to_text, normalize_line
@@ -46,6 +46,7 @@ class ParsedFeed:
     warning: str | None = None                          # recovered from, e.g. malformed XML
     skipped_links: tuple[tuple[str, str], ...] = field(default=())  # (link, reason)
     poll_hint: float | None = None  # seconds it asks between polls (<ttl>, sy:updatePeriod)
+    entry_gap: float | None = None  # seconds: median time between its entries' dates
 
     @property
     def ok(self) -> bool:
@@ -89,6 +90,7 @@ def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
         warning=f"malformed feed, entries recovered ({bozo})" if bozo else None,
         skipped_links=tuple(skipped),
         poll_hint=feed_poll_hint(parsed.feed),
+        entry_gap=entry_gap(entry.published for entry in entries),
     )
 
 

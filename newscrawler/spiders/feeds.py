@@ -170,7 +170,8 @@ class FeedsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(keys.ARTICLES_SKIPPED_SEEN,
                                      len(parsed.entries) - len(fresh))
         self._send(news_signals.feed_fetched, url=feed_url, entries=len(parsed.entries),
-                   warning=parsed.warning, new_entries=len(fresh), poll_hint=parsed.poll_hint)
+                   warning=parsed.warning, new_entries=len(fresh), poll_hint=parsed.poll_hint,
+                   entry_gap=parsed.entry_gap)
         for entry in fresh:
             yield self.article_request(entry, response.url, context)
 

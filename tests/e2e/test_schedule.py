@@ -3,13 +3,14 @@ backs off and recovers, a lying ETag is caught, and ``scrapy feeds-report`` tell
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from simweb import Entry, Feed, NewsWeb, Site, make_article, serve
+from simweb import Entry, Feed, NewsWeb, Page, Site, make_article, serve
 from tests.support import crawl_env, run_crawl
 
 BASE = datetime(2026, 12, 1, 12, tzinfo=UTC)
@@ -19,12 +20,13 @@ SETTINGS = {"POLL_MIN_INTERVAL": "10", "POLL_FIRST_INTERVAL": "100",
 
 
 def one_site_web(*names: str, articles: int = 3) -> NewsWeb:
-    """Sites each with an RSS feed at /rss.xml listing ``articles`` pages."""
+    """Sites each with an RSS feed at /rss.xml listing ``articles`` pages, without dates: the
+    first interval is then POLL_FIRST_INTERVAL (a dated feed's follows its pace: unit tests)."""
     sites = []
     for name in names:
         site = Site(name, pages={})
         for index in range(articles):
-            page = make_article(name, index, seed=1, base=BASE)
+            page = undated(make_article(name, index, seed=1, base=BASE))
             site.pages[page.path] = page  # type: ignore[index]
         site.feeds["/rss.xml"] = Feed("/rss.xml", "rss",
                                       [Entry(name, path) for path in site.pages])
@@ -38,9 +40,13 @@ def publish(running, site_name: str, count: int) -> None:
     site = web.site(site_name)
     feed = site.feeds["/rss.xml"]
     for _ in range(count):
-        page = make_article(site_name, len(site.pages), seed=1, base=BASE)
+        page = undated(make_article(site_name, len(site.pages), seed=1, base=BASE))
         web.add_entry(site_name, "/rss.xml", Entry(site_name, page.path), page=page)
     running.touch(feed)
+
+
+def undated(page: Page) -> Page:
+    return dataclasses.replace(page, published=None)
 
 
 def report(workdir: Path, *options: str) -> list[dict]:

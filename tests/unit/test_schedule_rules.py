@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from newscrawler.schedule import rules
-from newscrawler.schedule.hints import feed_poll_hint, http_poll_hint
+from newscrawler.schedule.hints import entry_gap, feed_poll_hint, http_poll_hint
 from newscrawler.schedule.record import SourceRecord, from_row, to_row
 
 LIMITS = rules.PollLimits(min_interval=600, max_interval=86400, first_interval=21600,
@@ -34,6 +34,38 @@ FEED = "https://example.com/feed.xml"
 def test_the_interval_grows_when_entries_were_seen_and_shrinks_when_new(
         previous, entries, new, expected):
     assert rules.adapted_interval(previous, entries, new, LIMITS) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("gap", "entries", "expected"),
+    [
+        (None, 20, 21600),        # undated: POLL_FIRST_INTERVAL
+        (300, 20, 3000),          # every 5 min, 20 entries: half of them new in 50 min
+        (300, 4, 600),            # ... 4 entries: 10 min, the minimum
+        (3600, 20, 36000),        # hourly
+        (86400, 20, 86400),       # daily: the maximum
+        (300, 1, 21600),          # one entry says nothing about a pace
+    ],
+)
+def test_the_first_interval_follows_the_feeds_pace_when_it_has_dates(gap, entries, expected):
+    assert rules.adapted_interval(None, entries, entries, LIMITS, gap) == expected
+
+
+@pytest.mark.parametrize(
+    ("published", "gap"),
+    [
+        ([], None),
+        (["2026-12-06T12:00:00+00:00"], None),
+        (["2026-12-06T12:00:00+00:00", None, "2026-12-06T11:55:00+00:00",
+          "2026-12-06T11:50:00+00:00"], 300),
+        (["2026-12-06T11:00:00+00:00", "2026-12-06T12:00:00+00:00",
+          "2026-12-06T11:59:00+00:00"], 60 * 30),   # order does not matter: median of 1, 59
+        (["2026-12-06T12:00:00+00:00"] * 3, None),  # every entry stamped alike
+        (["yesterday", "2026-12-06T12:00:00"], None),
+    ],
+)
+def test_entry_gap_is_the_median_time_between_entry_dates(published, gap):
+    assert entry_gap(published) == gap
 
 
 @pytest.mark.parametrize(
