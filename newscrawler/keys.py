@@ -18,6 +18,7 @@ LISTED_BY_ADDRESS = "listed_by_address"  # ... and the address that feed was ser
 RENDER = "render"                        # the feed list's render option ("js", "static")
 RENDER_FALLBACK = "render_fallback"      # this is the one browser retry of a static page
 ROBOTS_TXT = "robots_txt"                # on a robots.txt request: its size is capped
+VALIDATORS_PROBE = "validators_probe"    # sent without validators to check that its 304s are true
 
 # --- request meta: Scrapy's and scrapy-playwright's, read or set here -------------------------
 DOWNLOAD_SLOT = "download_slot"
@@ -41,6 +42,10 @@ FEEDS_OK = stat("feeds_ok")
 FEEDS_FAILED = stat("feeds_failed")
 FEEDS_NOT_MODIFIED = stat("feeds_not_modified")
 FEED_VALIDATORS_STORED = stat("feed_validators_stored")
+FEEDS_NOT_DUE = stat("feeds_not_due")                # listed sources whose next poll is later
+NEXT_DUE = stat("next_due")                          # ISO time the first of them is due
+SOURCES_SAVED = stat("sources_saved")                # source schedules saved to the store
+VALIDATOR_PROBES = stat("validator_probes")          # feeds fetched without validators to check
 ARTICLES_WRITTEN = stat("articles_written")          # + "/page" or "/feed": by text source
 ARTICLES_FAILED = stat("articles_failed")
 ARTICLES_SKIPPED_SEEN = stat("articles_skipped_seen")

@@ -109,6 +109,7 @@ EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,  # no listening ports nobody asked for
     "scrapy.extensions.remote_control.RemoteControl": None,
     "newscrawler.state.extension.CrawlState": 0,       # the store, for every component
+    "newscrawler.schedule.extension.PollSchedule": 10,  # which sources are due; their health
     "newscrawler.report.summary.RunSummary": 500,
     "newscrawler.archive.extension.WarcArchive": 100,  # WARC capture (when WARC_OUTPUT is set)
 }
@@ -124,6 +125,27 @@ RECRAWL = False                       # True (or -a recrawl=1): ignore what earl
 JSONL_OUTPUT = "output/%(name)s-%(time)s.jsonl"
 FEED_EXPORT_ENCODING = "utf-8"
 PROGRESS_INTERVAL = 5.0               # seconds between progress lines; 0 turns them off
+# Rolls JSONL_OUTPUT to a new file every period ("30m", "1h", "1d"; "" or "0": never), on
+# period boundaries (UTC); each file is closed whole before the next opens, so a downstream job
+# can take every file but the newest. The template must then contain %(time)s.
+JSONL_ROTATE = ""
+
+# --- Polling schedule (newscrawler/schedule/) ------------------------------------------------
+# Each source is polled when it is due; the interval adapts to the share of new entries (Media
+# Cloud's rule), within these bounds, and is never shorter than the feed asks (<ttl>,
+# sy:updatePeriod, Cache-Control, Expires, Retry-After; capped at the maximum).
+DUE = "due"                           # "due": poll the due sources only; "all" (-a due=all)
+WATCH = False                         # True (-a watch=1): keep running, poll each when due
+POLL_MIN_INTERVAL = 600.0             # seconds: never poll a source more often
+POLL_MAX_INTERVAL = 86400.0           # seconds: never less often, even dead or failing
+POLL_FIRST_INTERVAL = 6 * 3600.0      # seconds after the first poll of a feed without dates
+                                      # (a dated one starts at half its entries' span)
+POLL_DEAD_AFTER = 30                  # consecutive failures after which a source counts as dead
+                                      # (still polled, at the maximum interval; never removed)
+# seconds of 304s (or identical bodies) after which a feed is fetched once without validators:
+# some servers keep an ETag / Last-Modified after the feed changed (Media Cloud turned
+# conditional GET off for that). New entries found that way mark its validators untrusted.
+CONDITIONAL_MAX_AGE = 6 * 3600.0
 
 # --- Sources and filters ---------------------------------------------------------------------
 # Each filter is also a spider argument (-a since=48h, -a languages=en,de, -a max_per_source=20);

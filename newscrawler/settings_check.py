@@ -9,6 +9,7 @@ from pathlib import Path
 from scrapy.settings import BaseSettings
 
 from newscrawler.errors import ConfigError
+from newscrawler.output.jsonl import parse_period
 from newscrawler.sources.filters import (
     parse_domains,
     parse_languages,
@@ -73,6 +74,33 @@ def _non_empty(settings: BaseSettings, name: str) -> None:
         raise ConfigError(f"setting {name} must not be empty")
 
 
+def _period(settings: BaseSettings, name: str) -> None:
+    raw = settings.get(name)
+    try:
+        seconds = parse_period(raw)
+    except ValueError as exc:
+        raise ConfigError(f"setting {name}={raw!r}: {exc}") from None
+    if seconds and "%(time)s" not in str(settings.get("JSONL_OUTPUT")):
+        raise ConfigError(f"setting {name}={raw!r} needs %(time)s in JSONL_OUTPUT "
+                          f"(each rolled file gets its own name)")
+
+
+def _choice(*choices: str) -> Callable[[BaseSettings, str], None]:
+    def check(settings: BaseSettings, name: str) -> None:
+        value = str(settings.get(name)).strip().lower()
+        if value not in choices:
+            raise ConfigError(f"setting {name}={settings.get(name)!r} must be one of "
+                              f"{', '.join(choices)}")
+    return check
+
+
+def _interval_bounds(settings: BaseSettings, name: str) -> None:
+    _number(float, 1)(settings, name)
+    if settings.getfloat("POLL_MIN_INTERVAL") > settings.getfloat(name):
+        raise ConfigError(f"setting {name}={settings.get(name)!r} is shorter than "
+                          f"POLL_MIN_INTERVAL={settings.get('POLL_MIN_INTERVAL')!r}")
+
+
 CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "CONCURRENT_REQUESTS": _number(int, 1),
     "CONCURRENT_REQUESTS_PER_DOMAIN": _number(int, 1),
@@ -106,6 +134,13 @@ CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "WARC_OUTPUT": _folder_if_set,
     "WARC_MAX_BYTES": _number(int, 1),
     "WARC_GZIP_LEVEL": _number(int, 0, 3),
+    "JSONL_ROTATE": _period,
+    "DUE": _choice("due", "all"),
+    "POLL_MIN_INTERVAL": _number(float, 1),
+    "POLL_MAX_INTERVAL": _interval_bounds,
+    "POLL_FIRST_INTERVAL": _number(float, 1),
+    "POLL_DEAD_AFTER": _number(int, 1),
+    "CONDITIONAL_MAX_AGE": _number(float, 0),
 }
 
 

@@ -9,7 +9,10 @@ once rather than every request it refused.
 """
 
 feeds_listed = object()      # count (int), urls (list): the feed list, sent as the run starts
-feed_fetched = object()      # url, entries (int: listed), warning (str | None), kind, source
+# url, entries (int: listed), warning (str | None), kind, source; for the poll schedule:
+# new_entries (int: not written before), poll_hint (seconds the document asks between polls,
+# or None), entry_gap (seconds between its entries' dates, median, or None)
+feed_fetched = object()
 feed_failed = object()       # url, reason, source, kind (asked for as, or None), site
 feed_not_modified = object()  # url, source: the document answered 304
 # url, source, counts (dict reason -> int): entries and child sitemaps not requested, and why

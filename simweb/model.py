@@ -82,6 +82,10 @@ class Feed:
     fault: str | None = None
     latency: Latency | None = None
     description: str = ""
+    # A server that lies: this ETag is sent and honoured (304) whatever the feed holds.
+    etag: str | None = None
+    cache_control: str = "max-age=60"
+    ttl: int | None = None  # minutes: RSS <ttl>
     # Bookkeeping for ETag/Last-Modified: bump through NewsWeb.touch() after changing entries.
     version: int = field(default=0, compare=False, repr=False)
     modified: float = field(default_factory=lambda: float(int(time.time())), compare=False,

@@ -322,6 +322,7 @@ def rss_xml(feed: Feed, site: Site, feed_url: str, home_url: str, items: Sequenc
         f"<description>{xml_escape(feed.description or 'Latest stories')}</description>\n",
         f"<language>{xml_escape(site.lang)}</language>\n",
         f"<lastBuildDate>{_rfc822(_latest(items))}</lastBuildDate>\n",
+        f"<ttl>{feed.ttl}</ttl>\n" if feed.ttl else "",
         f'<atom:link href={quoteattr(feed_url)} rel="self" type="application/rss+xml"/>\n',
     ]
     for item in items:

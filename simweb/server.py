@@ -314,8 +314,9 @@ class _Server:
                                      lambda cs: self.feed_document(site, feed, cs), faults,
                                      attempt)
         body, etag = self.feed_body(site, feed)
+        etag = feed.etag or etag
         headers = {"ETag": etag, "Last-Modified": formatdate(feed.modified, usegmt=True),
-                   "Cache-Control": "max-age=60"}
+                   "Cache-Control": feed.cache_control}
         if _not_modified(request, etag, feed.modified):
             return web.Response(status=304, headers=headers)
         headers["Content-Type"] = f"{content_type}; charset=utf-8"

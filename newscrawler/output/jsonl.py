@@ -12,7 +12,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-__all__ = ["last_whole_line", "output_path", "repair_torn_tail"]
+__all__ = ["last_whole_line", "output_path", "parse_period", "period_start", "repair_torn_tail"]
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_period(value: object) -> float:
+    """``JSONL_ROTATE``: ``"90s"``, ``"30m"``, ``"1h"``, ``"1d"`` in seconds; ``""``/``"0"``: 0."""
+    text = str(value or "").strip().lower()
+    if text in ("", "0", "none", "off"):
+        return 0.0
+    number, unit = (text[:-1], text[-1]) if text[-1] in _UNITS else (text, "s")
+    try:
+        seconds = float(number) * _UNITS[unit]
+    except ValueError:
+        raise ValueError("give a period such as 30m, 1h or 1d") from None
+    if seconds < 1:
+        raise ValueError("the period must be at least 1 s")
+    return seconds
+
+
+def period_start(now: datetime, period: float) -> datetime:
+    """The start of the period (aligned on the UTC epoch: hours at :00, days at 00:00)."""
+    stamp = now.timestamp()
+    return datetime.fromtimestamp(stamp - stamp % period, UTC)
 
 
 def output_path(template: str, spider_name: str, now: datetime | None = None,

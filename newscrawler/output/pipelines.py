@@ -10,14 +10,22 @@ from __future__ import annotations
 import json
 import logging
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.asyncio import CallLaterResult, call_later
 
 from newscrawler import keys
-from newscrawler.output.jsonl import last_whole_line, output_path, repair_torn_tail
+from newscrawler.output.jsonl import (
+    last_whole_line,
+    output_path,
+    parse_period,
+    period_start,
+    repair_torn_tail,
+)
 from newscrawler.sources.filters import parse_languages
 from newscrawler.state.extension import CrawlState
 from newscrawler.state.store import article_keys
@@ -133,14 +141,21 @@ class JsonLinesWriter:
     Only after the line is flushed is the article recorded in the state store: a kill between
     the two writes the article again next run (at most one duplicate), never loses it. A torn
     last line that a kill left in an earlier output is moved aside when the next run starts.
+
+    With ``JSONL_ROTATE`` the output rolls to a new file (named for its period's start) at every
+    period boundary: a timer closes the file at the boundary, flushed and synced, and the next
+    item opens the next one, so a downstream job can take every file but the newest.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.template = crawler.settings.get("JSONL_OUTPUT")
+        self.rotate = parse_period(crawler.settings.get("JSONL_ROTATE"))
         self.path: Path | None = None
         self.file: IO[str] | None = None
+        self.file_period: datetime | None = None  # with JSONL_ROTATE: the open file's period
+        self.timer: CallLaterResult | None = None
         self.state = CrawlState.of(crawler)
 
     @classmethod
@@ -148,9 +163,7 @@ class JsonLinesWriter:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        spider = self.crawler.spider
-        assert spider is not None
-        self.path = output_path(self.template, spider.name, job=getattr(spider, "_job", None))
+        self.path = self._current_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         for earlier in sorted({self.path, *self._earlier_outputs()}):
             if moved := repair_torn_tail(earlier):
@@ -158,8 +171,52 @@ class JsonLinesWriter:
                 logger.warning("moved a torn last line (%d bytes) of %s to %s.torn",
                                moved, earlier, earlier.name)
             self._record_last_line(earlier)
+        if self.rotate:
+            self._arm_rotation()  # files open with their first item: no empty files
+        else:
+            self._open()
+
+    def _current_path(self) -> Path:
+        spider = self.crawler.spider
+        assert spider is not None
+        now = datetime.now(UTC)
+        if self.rotate:
+            self.file_period = now = period_start(now, self.rotate)
+        return output_path(self.template, spider.name, now=now,
+                           job=getattr(spider, "_job", None))
+
+    def _open(self) -> None:
+        assert self.path is not None
         self.file = self.path.open("a", encoding="utf-8", newline="\n")
         self.stats.set_value(keys.OUTPUT, str(self.path))
+        if self.rotate:
+            logger.info("output file opened: %s", self.path)
+
+    def _close_file(self) -> None:
+        if self.file is not None:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+            self.file = None
+            logger.info("output file closed: %s", self.path)
+
+    def _arm_rotation(self) -> None:
+        now = datetime.now(UTC).timestamp()
+        self.timer = call_later(self.rotate - now % self.rotate, self._period_ended)
+
+    def _period_ended(self) -> None:
+        self._close_file()
+        self._arm_rotation()
+
+    def _file_for_now(self) -> IO[str]:
+        """The open output file; with rotation, the one of the current period (opened now)."""
+        if self.rotate and (self.file is None or self.file_period
+                            != period_start(datetime.now(UTC), self.rotate)):
+            self._close_file()  # the timer may not have run yet: never two files open
+            self.path = self._current_path()
+            self._open()
+        assert self.file is not None
+        return self.file
 
     def _record_last_line(self, path: Path) -> None:
         """A kill between "line flushed" and "article recorded" leaves exactly one article
@@ -186,10 +243,10 @@ class JsonLinesWriter:
         return [p for p in pattern.parent.glob(pattern.name) if p.is_file()]
 
     def process_item(self, item: Any) -> Any:
-        assert self.file is not None
+        file = self._file_for_now()
         adapter = ItemAdapter(item)
-        self.file.write(json.dumps(adapter.asdict(), ensure_ascii=False) + "\n")
-        self.file.flush()
+        file.write(json.dumps(adapter.asdict(), ensure_ascii=False) + "\n")
+        file.flush()
         if self.state is not None:
             self.state.store.mark_written(article_keys(adapter["url"], adapter.get("feed_url"),
                                                        adapter.get("entry_id")))
@@ -198,8 +255,7 @@ class JsonLinesWriter:
         return item
 
     def close_spider(self) -> None:
-        if self.file is not None:
-            self.file.flush()
-            os.fsync(self.file.fileno())
-            self.file.close()
-            self.file = None
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        self._close_file()

@@ -214,6 +214,7 @@ class RunSummary:
         lines += self._source_lines()
         lines += [f"    failed {line}" for url, line in self.feeds_failed.items()
                   if url not in self.feeds_of_skipped_sites]  # counted on their site's line
+        lines += self.schedule_lines()
         lines += [f"    warning for {line}" for line in self.feed_warnings.values()]
         lines.append(
             f"  articles: {written} written ({get(f'{keys.ARTICLES_WRITTEN}/page', 0)} page text, "
@@ -244,6 +245,14 @@ class RunSummary:
         lines.append(f"  elapsed: {elapsed:.1f} s")
         lines.append(f"  output: {get(keys.OUTPUT, '(none)')}")
         return lines
+
+    def schedule_lines(self) -> list[str]:
+        """Sources the schedule left for later (newscrawler/schedule/: not due yet), and when."""
+        not_due = self.stats.get_value(keys.FEEDS_NOT_DUE)
+        if not not_due:
+            return []
+        next_due = self.stats.get_value(keys.NEXT_DUE, "unknown")
+        return [f"    not due yet: {not_due} (next due {next_due}; -a due=all polls all)"]
 
     def _source_lines(self) -> list[str]:
         """What the listed sources turned out to be: a line each, or counts for long lists."""

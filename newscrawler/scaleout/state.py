@@ -7,6 +7,10 @@ after its JSON line is flushed, validators are stored only when the run finishes
 * ``P:state:written`` -- set of article keys (``url:<canonical url>``, ``id:<feed url> <guid>``)
   written by any worker of any crawl: a feed entry found there is not requested again;
 * ``P:state:feeds`` -- hash feed URL -> JSON ``{"etag", "last_modified", "updated_at"}``;
+* ``P:state:sources`` -- hash source URL -> JSON of its schedule and health (the fields of
+  ``newscrawler.schedule.record.SourceRecord``), saved with the validators' rule;
+* ``P:state:due`` -- sorted set source URL -> next due time (unix seconds): the due ones are
+  one ``ZRANGEBYSCORE``;
 * ``P:crawl:<CRAWL_ID>:written`` -- the same keys, for this crawl only: what
   the cluster's ``ClusterDedupePipeline`` checks so that a request re-queued from a
   killed worker cannot write its article twice.
@@ -23,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from newscrawler.errors import ConfigError
 from newscrawler.scaleout.keys import check_settings, crawl_key, key_prefix, redacted
+from newscrawler.schedule.record import SourceRecord, from_row, to_row
 from newscrawler.state.store import FeedValidators
 
 try:
@@ -31,6 +36,8 @@ except ImportError:  # pragma: no cover - the redis extra is not installed
     redis = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from scrapy.settings import BaseSettings
 
 __all__ = ["RedisState"]
@@ -49,6 +56,8 @@ class RedisState:
         prefix = key_prefix(settings)
         self.written_key = f"{prefix}:state:written"
         self.feeds_key = f"{prefix}:state:feeds"
+        self.sources_key = f"{prefix}:state:sources"
+        self.due_key = f"{prefix}:state:due"
         self.crawl_written_key = f"{crawl_key(settings)}:written"
         try:
             self.client = redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10,
@@ -105,5 +114,55 @@ class RedisState:
         count, self.pending = len(self.pending), {}
         return count
 
+    # sources
+
+    def add_sources(self, urls: Iterable[str], now: float) -> int:
+        added = 0
+        batch: dict[str, float] = {}
+        for url in urls:
+            batch[url] = now
+            if len(batch) >= SOURCES_BATCH:
+                added += self.client.zadd(self.due_key, batch, nx=True)
+                batch = {}
+        if batch:
+            added += self.client.zadd(self.due_key, batch, nx=True)
+        return added
+
+    def due_sources(self, now: float) -> set[str]:
+        return {url.decode() for url in self.client.zrangebyscore(self.due_key, "-inf", now)}
+
+    def earliest_due(self, after: float) -> float | None:
+        first = self.client.zrangebyscore(self.due_key, f"({after!r}", "+inf", start=0, num=1,
+                                          withscores=True)
+        return float(first[0][1]) if first else None
+
+    def source(self, url: str) -> SourceRecord | None:
+        raw = self.client.hget(self.sources_key, url)
+        if raw:
+            return from_row(json.loads(raw))
+        due = self.client.zscore(self.due_key, url)
+        return None if due is None else SourceRecord(url, next_due=float(due))
+
+    def sources(self) -> list[SourceRecord]:
+        records = {url.decode(): SourceRecord(url.decode(), next_due=float(due)) for url, due
+                   in self.client.zscan_iter(self.due_key, count=SOURCES_BATCH)}
+        for url, raw in self.client.hscan_iter(self.sources_key, count=SOURCES_BATCH):
+            records[url.decode()] = from_row(json.loads(raw))
+        return [records[url] for url in sorted(records)]
+
+    def save_sources(self, records: Iterable[SourceRecord]) -> int:
+        count = 0
+        pipe = self.client.pipeline(transaction=True)
+        for record in records:
+            pipe.hset(self.sources_key, record.url, json.dumps(to_row(record)))
+            pipe.zadd(self.due_key, {record.url: record.next_due})
+            count += 1
+        if count:
+            pipe.execute()
+        return count
+
     def close(self) -> None:
         self.client.close()
+
+
+SOURCES_BATCH = 10_000  # sources per Redis command when adding or scanning many

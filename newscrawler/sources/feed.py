@@ -13,6 +13,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
+from newscrawler.schedule.hints import entry_gap, feed_poll_hint
 from newscrawler.sources.parsed import FeedEntry, ParsedSource, SourceKind
 from newscrawler.utils.dates import to_utc_iso
 from newscrawler.utils.languages import iso639_1
@@ -60,6 +61,8 @@ def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
         listed=len(parsed.entries),
         warning=f"malformed feed, entries recovered ({bozo})" if bozo else None,
         skipped_links=tuple(skipped),
+        poll_hint=feed_poll_hint(parsed.feed),
+        entry_gap=entry_gap(entry.published for entry in entries),
     )
 
 

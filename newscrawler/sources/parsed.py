@@ -73,6 +73,8 @@ class ParsedSource:
     skipped_links: tuple[tuple[str, str], ...] = field(default=())   # (link, reason)
     # (reason, count): what the source listed that is not to be requested
     not_requested: tuple[tuple[str, int], ...] = field(default=())
+    poll_hint: float | None = None  # seconds it asks between polls (<ttl>, sy:updatePeriod)
+    entry_gap: float | None = None  # seconds: median time between its entries' dates
 
     @property
     def ok(self) -> bool:

@@ -25,6 +25,8 @@ from newscrawler.politeness.robots import prefetch_robots, robots_sitemaps
 from newscrawler.rendering.routing import article_meta, browser_retry, should_retry_in_browser
 from newscrawler.report.failures import describe_failure
 from newscrawler.safety.middleware import BlockedAddress
+from newscrawler.schedule.extension import PollSchedule
+from newscrawler.schedule.watch import WatchLoop
 from newscrawler.sources.discovery import is_home_page_url, preferred_sitemaps
 from newscrawler.sources.feedlist import load_feed_list
 from newscrawler.sources.filters import parse_languages, parse_max_per_source, parse_since
@@ -54,6 +56,7 @@ ARGUMENT_SETTINGS: dict[str, tuple[str, Callable[[Any], object]]] = {
     "languages": ("LANGUAGES", parse_languages),
     "max_per_source": ("MAX_PER_SOURCE", parse_max_per_source),
 }
+DUE_CHOICES = ("due", "all")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +95,7 @@ class FeedsSpider(scrapy.Spider):
         self.rules = Rules()
         self.limits = ReadLimits()
         self._robots_prefetch: list[Any] = []  # keeps the prefetch tasks alive
+        self._watch: WatchLoop | None = None
 
     @staticmethod
     def load_feeds(feeds: str | None) -> FeedList:
@@ -110,6 +114,9 @@ class FeedsSpider(scrapy.Spider):
                     parse(arguments[name])
                 except ValueError as exc:
                     raise ConfigError(f"{name}={arguments[name]!r} {exc}") from None
+        due = str(arguments.get("due", settings.get("DUE"))).strip().lower()
+        if due not in DUE_CHOICES:
+            raise ConfigError(f"due={due!r}: give due=due (the default) or due=all")
         open_store(settings).close()
 
     @classmethod
@@ -120,6 +127,11 @@ class FeedsSpider(scrapy.Spider):
         for name, (setting, _parse) in ARGUMENT_SETTINGS.items():
             if name in kwargs:
                 crawler.settings.set(setting, kwargs.pop(name), priority="spider")
+        # -a due=all and -a watch=1 likewise: the DUE and WATCH settings
+        if (due := kwargs.pop("due", None)) is not None:
+            crawler.settings.set("DUE", str(due).strip().lower(), priority="spider")
+        if (watch := kwargs.pop("watch", None)) is not None:
+            crawler.settings.set("WATCH", _is_true(watch), priority="spider")
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._spider_closed, signal=signals.spider_closed)
@@ -133,11 +145,25 @@ class FeedsSpider(scrapy.Spider):
         await self.extractor.warm_up()
         for problem in self.feed_list.problems:
             self.logger.warning("feed list: %s", problem)
-        urls = [source.url for source in self.feed_list.sources]
+        due = self.due_sources()
         if self.settings.getbool("ROBOTSTXT_PREFETCH"):
-            self._robots_prefetch = prefetch_robots(self.crawler, urls)
-        for source in self.feed_list.sources:
+            self._robots_prefetch = prefetch_robots(self.crawler, [s.url for s in due])
+        for source in due:
             yield self.source_request(source.url, SourceContext.of(source))
+
+    def due_sources(self) -> list[FeedSource]:
+        """The listed sources due now, as the state's schedule says (all without it)."""
+        schedule = PollSchedule.of(self.crawler)
+        if schedule is None:
+            return list(self.feed_list.sources)
+        by_url = {source.url: source for source in self.feed_list.sources}
+        return [by_url[url] for url in schedule.due(list(by_url))]
+
+    def due_requests(self) -> list[Request]:
+        """Watch mode: requests for the sources due now. A source is polled again and again, so
+        its request skips the dupefilter (its articles are still filtered)."""
+        return [self.source_request(source.url, SourceContext.of(source)).replace(
+                    dont_filter=True) for source in self.due_sources()]
 
     # sources: feeds, sitemaps, JSON Feeds, home pages
 
@@ -185,15 +211,17 @@ class FeedsSpider(scrapy.Spider):
         if skipped[SITEMAP_LOOP]:
             warning = "; ".join(filter(None, (warning, "it lists itself or an index above it "
                                                        "(not followed)")))
-        self._send(news_signals.feed_fetched, url=url, entries=parsed.listed, warning=warning,
-                   kind=parsed.kind, source=context.listed)
-        for child in children:
-            yield self.source_request(child.url, context.below(response.url),
-                                      listed_by=response.url)
         unwritten = [e for e in parsed.entries if not self._already_written(e, response.url)]
         if len(unwritten) < len(parsed.entries):
             self.crawler.stats.inc_value(keys.ARTICLES_SKIPPED_SEEN,
                                          len(parsed.entries) - len(unwritten))
+        # new_entries, poll_hint and entry_gap feed the source's poll schedule
+        self._send(news_signals.feed_fetched, url=url, entries=parsed.listed, warning=warning,
+                   kind=parsed.kind, source=context.listed, new_entries=len(unwritten),
+                   poll_hint=parsed.poll_hint, entry_gap=parsed.entry_gap)
+        for child in children:
+            yield self.source_request(child.url, context.below(response.url),
+                                      listed_by=response.url)
         entries, over = newest(unwritten, self.settings.getint("MAX_PER_SOURCE"))
         not_requested[OVER_MAX_PER_SOURCE] += over
         for entry in entries:
@@ -305,6 +333,9 @@ class FeedsSpider(scrapy.Spider):
         self.extractor = ExtractionPool(workers, self.settings.getfloat("EXTRACT_TIMEOUT"),
                                         self.settings.getfloat("FEED_PARSE_TIMEOUT"))
         self.pages = ArticlePages(self.extractor, self.settings, self._send)
+        schedule = PollSchedule.of(self.crawler)
+        if self.settings.getbool("WATCH") and schedule is not None:
+            self._watch = WatchLoop(self.crawler, self.due_requests, schedule)
 
     def _reading_rules(self, now: datetime) -> tuple[Rules, ReadLimits]:
         """The filters and sitemap bounds of this run, resolved once as it starts."""

@@ -32,6 +32,7 @@ class CrawlState:
         self.crawler = crawler
         self.store: StateStore = open_store(crawler.settings)
         self.recrawl = crawler.settings.getbool("RECRAWL")
+        crawler.signals.connect(self._spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -47,9 +48,18 @@ class CrawlState:
         """Written by an earlier run, and the run is not told to ignore that."""
         return not self.recrawl and self.store.is_written(keys_)
 
+    def _spider_idle(self, spider: Spider) -> None:
+        # Idle: no request in progress, every polled feed's articles written or failed. A run
+        # that finishes passes here last; watch mode, which never finishes, passes here often.
+        self._commit_validators()
+
     def _spider_closed(self, spider: Spider, reason: str) -> None:
         if reason == "finished":
             # Only a clean finish may store validators: see state/store.py.
-            self.crawler.stats.set_value(keys.FEED_VALIDATORS_STORED,
-                                         self.store.commit_validators())
+            self._commit_validators()
         self.store.close()
+
+    def _commit_validators(self) -> None:
+        stored = self.store.commit_validators()
+        if stored or self.crawler.stats.get_value(keys.FEED_VALIDATORS_STORED) is None:
+            self.crawler.stats.inc_value(keys.FEED_VALIDATORS_STORED, stored)

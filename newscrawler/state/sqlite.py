@@ -11,9 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newscrawler.errors import ConfigError
+from newscrawler.schedule.record import SourceRecord, from_row, row_columns, to_row
 from newscrawler.state.store import FeedValidators
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from scrapy.settings import BaseSettings
 
 __all__ = ["SQLiteState"]
@@ -33,6 +36,25 @@ class SQLiteState:
             last_modified TEXT,
             updated_at REAL NOT NULL
         );
+        -- one row per source: its schedule and health (newscrawler/schedule/record.py);
+        -- created on open, so a state file from before it keeps working
+        CREATE TABLE IF NOT EXISTS sources (
+            url TEXT PRIMARY KEY,
+            next_due REAL NOT NULL,        -- unix time; 0: new to the list, due at once
+            last_poll REAL,
+            last_success REAL,
+            failures INTEGER NOT NULL DEFAULT 0,   -- consecutive
+            last_error TEXT,
+            entries INTEGER NOT NULL DEFAULT 0,
+            new_entries INTEGER NOT NULL DEFAULT 0,
+            interval REAL,                 -- seconds
+            validators_untrusted INTEGER NOT NULL DEFAULT 0,
+            body_hash TEXT,
+            unchanged_since REAL,
+            daily_new TEXT NOT NULL DEFAULT '{}'   -- JSON: UTC day -> new entries
+        );
+        -- the due ones are one range scan of this index, at any number of sources
+        CREATE INDEX IF NOT EXISTS sources_next_due ON sources (next_due);
     """
 
     def __init__(self, directory: Path) -> None:
@@ -84,5 +106,45 @@ class SQLiteState:
         count, self.pending = len(self.pending), {}
         return count
 
+    # sources
+
+    def add_sources(self, urls: Iterable[str], now: float) -> int:
+        before = self.db.total_changes
+        self.db.execute("BEGIN")
+        self.db.executemany("INSERT OR IGNORE INTO sources (url, next_due) VALUES (?, ?)",
+                            ((url, now) for url in urls))
+        self.db.execute("COMMIT")
+        return self.db.total_changes - before
+
+    def due_sources(self, now: float) -> set[str]:
+        rows = self.db.execute("SELECT url FROM sources WHERE next_due <= ?", (now,))
+        return {url for (url,) in rows}
+
+    def earliest_due(self, after: float) -> float | None:
+        row = self.db.execute("SELECT min(next_due) FROM sources WHERE next_due > ?", (after,))
+        return row.fetchone()[0]
+
+    def source(self, url: str) -> SourceRecord | None:
+        cursor = self.db.execute(f"SELECT {_COLUMNS} FROM sources WHERE url = ?", (url,))
+        row = cursor.fetchone()
+        return from_row(dict(zip(row_columns(), row, strict=True))) if row else None
+
+    def sources(self) -> list[SourceRecord]:
+        cursor = self.db.execute(f"SELECT {_COLUMNS} FROM sources ORDER BY url")
+        return [from_row(dict(zip(row_columns(), row, strict=True))) for row in cursor]
+
+    def save_sources(self, records: Iterable[SourceRecord]) -> int:
+        rows = [to_row(record) for record in records]
+        if not rows:
+            return 0
+        marks = ", ".join(f":{name}" for name in row_columns())
+        self.db.execute("BEGIN")
+        self.db.executemany(f"INSERT OR REPLACE INTO sources ({_COLUMNS}) VALUES ({marks})", rows)
+        self.db.execute("COMMIT")
+        return len(rows)
+
     def close(self) -> None:
         self.db.close()
+
+
+_COLUMNS = ", ".join(row_columns())

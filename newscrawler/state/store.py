@@ -1,8 +1,9 @@
 """The crawler's memory between runs: the store interface, and how a run opens its store.
 
-What is remembered: articles already written (by canonical URL and by feed entry id) and feeds'
-HTTP validators. The backend is a class named by the ``STATE_STORE`` setting (SQLite by default;
-the scale-out add-on names the Redis one), so no module here knows any backend.
+What is remembered: articles already written (by canonical URL and by feed entry id), feeds'
+HTTP validators, and each source's schedule and health (``schedule/record.py``). The backend is
+a class named by the ``STATE_STORE`` setting (SQLite by default; the scale-out add-on names the
+Redis one), so no module here knows any backend.
 
 Rules every backend keeps, so that a crash loses nothing:
 * an article is recorded only after its JSON line is flushed (the writer pipeline calls
@@ -10,7 +11,13 @@ Rules every backend keeps, so that a crash loses nothing:
   article and never loses it;
 * a feed's ETag / Last-Modified are remembered during the run and stored only when the run
   finishes cleanly (:meth:`StateStore.commit_validators`): a killed run must not leave a
-  validator that makes the next run skip a feed whose articles were never written.
+  validator that makes the next run skip a feed whose articles were never written;
+* a source's schedule is saved (:meth:`StateStore.save_sources`) under the same rule, by the
+  ``PollSchedule`` extension, when the crawl is idle or finished: a killed run leaves its
+  sources due, so the restart polls them again.
+
+In watch mode the crawl never finishes: both are committed each time it is idle (every request
+done, so every article of every polled feed is written or failed).
 """
 
 from __future__ import annotations
@@ -23,7 +30,11 @@ from scrapy.utils.misc import load_object
 from newscrawler.errors import ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from scrapy.settings import BaseSettings
+
+    from newscrawler.schedule.record import SourceRecord
 
 __all__ = ["FeedValidators", "StateStore", "article_keys", "open_store"]
 
@@ -57,6 +68,16 @@ class StateStore(Protocol):
     def validators(self, feed_url: str) -> FeedValidators: ...
     def remember_validators(self, feed_url: str, validators: FeedValidators) -> None: ...
     def commit_validators(self) -> int: ...
+    # sources: schedule and health
+    def add_sources(self, urls: Iterable[str], now: float) -> int:
+        """Make unknown sources known, due at ``now``; returns how many were new."""
+    def due_sources(self, now: float) -> set[str]:
+        """URLs of the known sources due at ``now``: one indexed range query."""
+    def earliest_due(self, after: float) -> float | None:
+        """The first due time later than ``after`` of any known source, or None."""
+    def source(self, url: str) -> SourceRecord | None: ...
+    def sources(self) -> list[SourceRecord]: ...
+    def save_sources(self, records: Iterable[SourceRecord]) -> int: ...
     def close(self) -> None: ...
 
 

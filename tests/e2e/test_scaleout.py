@@ -270,9 +270,10 @@ def test_two_workers_share_one_frontier_politely_then_the_next_crawl_skips_their
 
         running.log.clear()
         # The same crawl again: already finished, nothing to do. The next crawl (another
-        # CRAWL_ID), by any worker anywhere: feeds answer 304, no article is requested.
+        # CRAWL_ID), by any worker anywhere: feeds answer 304, no article is requested
+        # (DUE=all: no feed is due yet, the schedule in Redis says so).
         again = worker(tmp_path, "c", feeds, redis_url, "first")
-        later = worker(tmp_path, "d", feeds, redis_url, "second")
+        later = worker(tmp_path, "d", feeds, redis_url, "second", DUE="all")
         assert again.wait(timeout=120) == 0 and later.wait(timeout=120) == 0
         running.wait_idle()
         next_records = running.log.records()

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from newscrawler.output.jsonl import last_whole_line, output_path, repair_torn_tail
+from newscrawler.output.jsonl import (
+    last_whole_line,
+    output_path,
+    parse_period,
+    period_start,
+    repair_torn_tail,
+)
 
 STARTED = datetime(2024, 3, 9, 14, 5, 7, 123456, tzinfo=UTC)
 LONG = b'{"text": "' + b"x" * 70_000 + b'"}'  # longer than one read of the backwards scan
@@ -92,3 +98,32 @@ def test_last_whole_line_is_the_last_line_with_its_newline(tmp_path: Path, conte
     path = tmp_path / "out.jsonl"
     path.write_bytes(content)
     assert last_whole_line(path) == last
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("", 0), ("0", 0), (None, 0), ("90s", 90), ("90", 90), ("30m", 1800), ("1h", 3600),
+     ("1d", 86400), (" 2H ", 7200)],
+)
+def test_rotation_periods(value, seconds):
+    assert parse_period(value) == seconds
+
+
+@pytest.mark.parametrize("value", ["hourly", "1w", "-1h", "0.2s"])
+def test_a_bad_rotation_period_is_refused(value):
+    with pytest.raises(ValueError):
+        parse_period(value)
+
+
+@pytest.mark.parametrize(
+    ("now", "period", "start"),
+    [
+        ("2026-12-06T10:37:12", 3600, "2026-12-06T10:00:00"),
+        ("2026-12-06T10:37:12", 86400, "2026-12-06T00:00:00"),
+        ("2026-12-06T10:37:12", 1800, "2026-12-06T10:30:00"),
+        ("2026-12-06T10:00:00", 3600, "2026-12-06T10:00:00"),
+    ],
+)
+def test_a_rolled_file_is_named_for_the_start_of_its_period(now, period, start):
+    moment = datetime.fromisoformat(now).replace(tzinfo=UTC)
+    assert period_start(moment, period) == datetime.fromisoformat(start).replace(tzinfo=UTC)

@@ -14,7 +14,8 @@ from newscrawler.settings_check import CHECKS, check_settings
 # checked by the -a arguments' parsers
 FILTERS = ("SINCE", "LANGUAGES", "MAX_PER_SOURCE", "DOMAINS")
 NUMBERS = [name for name in CHECKS
-           if name not in ("JSONL_OUTPUT", "STATE_DIR", "WARC_OUTPUT", *FILTERS)]
+           if name not in ("JSONL_OUTPUT", "STATE_DIR", "WARC_OUTPUT", "JSONL_ROTATE", "DUE",
+                           *FILTERS)]
 
 
 def project_settings(**cmdline: object) -> Settings:
@@ -147,3 +148,26 @@ def test_warc_output_is_made_when_missing_and_refused_when_it_cannot_be_a_folder
 def test_every_checked_setting_has_a_project_default():
     # a check of a setting the project does not define would refuse every plain run
     assert all(hasattr(newscrawler.settings, name) for name in CHECKS)
+
+
+@pytest.mark.parametrize(
+    ("cmdline", "message"),
+    [
+        ({"JSONL_ROTATE": "fast"},
+         "setting JSONL_ROTATE='fast': give a period such as 30m, 1h or 1d"),
+        ({"JSONL_ROTATE": "0.5s"}, "setting JSONL_ROTATE='0.5s': the period must be at least 1 s"),
+        ({"JSONL_ROTATE": "1h", "JSONL_OUTPUT": "out.jsonl"},
+         "setting JSONL_ROTATE='1h' needs %(time)s in JSONL_OUTPUT (each rolled file gets its own "
+         "name)"),
+        ({"DUE": "sometimes"}, "setting DUE='sometimes' must be one of due, all"),
+        ({"POLL_MIN_INTERVAL": "600", "POLL_MAX_INTERVAL": "60"},
+         "setting POLL_MAX_INTERVAL='60' is shorter than POLL_MIN_INTERVAL='600'"),
+    ],
+)
+def test_bad_rotation_due_and_poll_bounds_are_refused(cmdline, message):
+    assert refusal(**cmdline) == message
+
+
+@pytest.mark.parametrize("value", ["", "0", "90s", "30m", "1h", "1d", "3600"])
+def test_rotation_periods_pass(value):
+    check_settings(project_settings(JSONL_ROTATE=value))
