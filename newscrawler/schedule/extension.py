@@ -185,6 +185,8 @@ class PollSchedule:
         self.commit()
 
     def commit(self) -> int:
+        if not self.pending:
+            return 0  # a spider that polls no source (or a crawl without CrawlState)
         saved = self.store.save_sources(self.pending.values())
         self.pending.clear()
         if saved:
