@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +40,7 @@ from newscrawler.sources.selection import (
     newest,
 )
 from newscrawler.sources.source import ReadLimits
+from newscrawler.spiders.arguments import ArgumentSettings, check_arguments, set_from_arguments
 from newscrawler.spiders.pages import ArticlePages, now_iso, response_headers
 from newscrawler.state.conditional import is_not_modified
 from newscrawler.state.extension import CrawlState
@@ -51,7 +52,7 @@ SOURCE_PRIORITY = 10
 ARTICLE_PRIORITY = 0
 # -a arguments that are settings for this run (settings freeze after the spider is built),
 # with the parser that checks their value
-ARGUMENT_SETTINGS: dict[str, tuple[str, Callable[[Any], object]]] = {
+ARGUMENT_SETTINGS: ArgumentSettings = {
     "since": ("SINCE", lambda value: parse_since(value, datetime.now(UTC))),
     "languages": ("LANGUAGES", parse_languages),
     "max_per_source": ("MAX_PER_SOURCE", parse_max_per_source),
@@ -108,12 +109,7 @@ class FeedsSpider(scrapy.Spider):
     def validate_arguments(cls, settings: BaseSettings, arguments: dict[str, Any]) -> None:
         """Called by the crawl command before the reactor starts: fail fast, one line."""
         cls.load_feeds(arguments.get("feeds"))
-        for name, (_setting, parse) in ARGUMENT_SETTINGS.items():
-            if name in arguments:
-                try:
-                    parse(arguments[name])
-                except ValueError as exc:
-                    raise ConfigError(f"{name}={arguments[name]!r} {exc}") from None
+        check_arguments(ARGUMENT_SETTINGS, arguments)
         due = str(arguments.get("due", settings.get("DUE"))).strip().lower()
         if due not in DUE_CHOICES:
             raise ConfigError(f"due={due!r}: give due=due (the default) or due=all")
@@ -124,9 +120,7 @@ class FeedsSpider(scrapy.Spider):
         # -a recrawl=1 is the RECRAWL setting for this run, -a since=48h SINCE, and so on
         if (recrawl := kwargs.pop("recrawl", None)) is not None:
             crawler.settings.set("RECRAWL", _is_true(recrawl), priority="spider")
-        for name, (setting, _parse) in ARGUMENT_SETTINGS.items():
-            if name in kwargs:
-                crawler.settings.set(setting, kwargs.pop(name), priority="spider")
+        set_from_arguments(ARGUMENT_SETTINGS, crawler.settings, kwargs)
         # -a due=all and -a watch=1 likewise: the DUE and WATCH settings
         if (due := kwargs.pop("due", None)) is not None:
             crawler.settings.set("DUE", str(due).strip().lower(), priority="spider")

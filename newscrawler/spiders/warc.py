@@ -50,6 +50,7 @@ from newscrawler.sources.filters import (
 from newscrawler.sources.parsed import FeedEntry, SourceKind
 from newscrawler.sources.selection import OLDER_THAN_SINCE, Rules
 from newscrawler.sources.source import ReadLimits
+from newscrawler.spiders.arguments import ArgumentSettings, check_arguments, set_from_arguments
 from newscrawler.spiders.pages import ArticlePages, response_headers
 from newscrawler.state.extension import CrawlState
 from newscrawler.utils.urls import canonical_url
@@ -62,7 +63,7 @@ NOT_IN_DOMAINS = "not in domains"
 # -a arguments that are settings for this run, with the parser that checks their value: the
 # feeds spider's filters (sources/filters.py), and DOMAINS. SINCE and DOMAINS are applied here,
 # to the stored records and the articles made of them; LANGUAGES by LanguageFilterPipeline.
-ARGUMENT_SETTINGS: dict[str, tuple[str, Callable[[Any], object]]] = {
+ARGUMENT_SETTINGS: ArgumentSettings = {
     "domains": ("DOMAINS", parse_domains),
     "since": ("SINCE", lambda value: parse_since(value, datetime.now(UTC))),
     "languages": ("LANGUAGES", parse_languages),
@@ -98,12 +99,7 @@ class WarcSpider(scrapy.Spider):
     def validate_arguments(cls, settings: BaseSettings, arguments: dict[str, Any]) -> None:
         """Called by the crawl command before the reactor starts: fail fast, one line."""
         cls.load_sources(arguments.get("warc"), settings)
-        for name, (_setting, parse) in ARGUMENT_SETTINGS.items():
-            if name in arguments:
-                try:
-                    parse(arguments[name])
-                except ValueError as exc:
-                    raise ConfigError(f"{name}={arguments[name]!r} {exc}") from None
+        check_arguments(ARGUMENT_SETTINGS, arguments)
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -115,9 +111,7 @@ class WarcSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WarcSpider:
-        for name, (setting, _parse) in ARGUMENT_SETTINGS.items():
-            if name in kwargs:
-                crawler.settings.set(setting, kwargs.pop(name), priority="spider")
+        set_from_arguments(ARGUMENT_SETTINGS, crawler.settings, kwargs)
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.sources = cls.load_sources(spider.warc, crawler.settings)
         crawler.signals.connect(spider._spider_opened, signal=signals.spider_opened)
