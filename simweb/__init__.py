@@ -26,6 +26,7 @@ from simweb.model import (
 )
 from simweb.pagegen import LazyPages, make_article
 from simweb.requestlog import RequestLog, RequestRecord
+from simweb.running import RunningWeb, serve, serve_in_process
 from simweb.scenarios import (
     broad_web,
     corpus_web,
@@ -35,7 +36,6 @@ from simweb.scenarios import (
     memory_web,
     seed_web,
 )
-from simweb.server import RunningWeb, serve, serve_in_process
 from simweb.sourcewebs import bad_sitemaps_web, source_urls, sources_web
 
 __all__ = [

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from simweb.model import NewsWeb
+from simweb.running import serve
 from simweb.scenarios import (
     broad_web,
     corpus_web,
@@ -27,7 +28,6 @@ from simweb.scenarios import (
     memory_web,
     seed_web,
 )
-from simweb.server import serve
 
 DEFAULT_CORPUS = "/work/shared/corpus/zyte"
 

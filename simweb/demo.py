@@ -24,7 +24,7 @@ from pathlib import Path
 
 from simweb import demo_web, serve, source_urls, sources_web
 from simweb.requestlog import RequestRecord
-from simweb.server import RunningWeb
+from simweb.running import RunningWeb
 
 
 def main(argv: list[str] | None = None) -> int:

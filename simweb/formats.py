@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape as xml_escape
 
 from simweb import textgen
+from simweb.feedxml import FeedItem
 from simweb.model import Feed, Page, Site, Sitemap, SitemapUrl
-from simweb.render import FeedItem, site_title
+from simweb.render import site_title
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from simweb.faults import gzip_bomb
 from simweb.model import Feed, NewsWeb, Page, Site, Sitemap, SitemapRef, SitemapUrl
+from simweb.running import RunningWeb
 from simweb.scenarios import ALLOW_ALL, _Builder, _entry
-from simweb.server import RunningWeb
 
 # What an article in French says (enough text for language identification to be sure).
 FRENCH = [
