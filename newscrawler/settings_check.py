@@ -129,6 +129,8 @@ CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "DOMAINS": _filter(parse_domains),
     "SITE_FAILURE_LIMIT": _number(int, 0),
     "SITE_COOL_OFF": _number(float, 0),
+    "REDIS_LEASE_SECONDS": _number(float, 0.2),
+    "REDIS_CRAWL_TTL": _number(float, 60),
     "JSONL_OUTPUT": _output_template,
     "STATE_DIR": _non_empty,
     "WARC_OUTPUT": _folder_if_set,

@@ -66,16 +66,12 @@ def worker_id() -> str:
 
 
 def check_settings(settings: BaseSettings) -> None:
-    """The scale-out settings, checked before the crawl starts (one line on error)."""
+    """The crawl identity and key prefix, checked before the crawl starts (one line on error).
+
+    The add-on's numbers (``REDIS_LEASE_SECONDS``, ``REDIS_CRAWL_TTL``) are checked with every
+    other number, in ``settings_check.py``.
+    """
     crawl_key(settings)
-    for name, minimum in (("REDIS_LEASE_SECONDS", 0.2), ("REDIS_CRAWL_TTL", 60)):
-        raw = settings.get(name)
-        try:
-            value = float(raw)
-        except (TypeError, ValueError):
-            raise ConfigError(f"setting {name}={raw!r} is not a number") from None
-        if value < minimum:
-            raise ConfigError(f"setting {name}={raw!r} must be at least {minimum:g}")
 
 
 def redacted(url: str) -> str:
