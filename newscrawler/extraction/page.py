@@ -17,6 +17,12 @@ from typing import Any
 
 from newscrawler.extraction import metadata
 from newscrawler.extraction.decoding import JSON_LD, MAX_HTML_CHARS, decode_html, parse_html
+from newscrawler.extraction.evidence import (
+    BODY_SOURCES,
+    agrees_better,
+    declared_article_body,
+    misses_declared_text,
+)
 from newscrawler.utils.dates import to_utc_iso
 from newscrawler.utils.text import normalize_line, normalize_text
 
@@ -63,7 +69,10 @@ class ExtractOptions:
     fast: bool = False               # skip the readability/justext fallbacks
     extensive_date_search: bool = True
     plain_tables: bool = True        # table rows as "a b c" lines, not markdown "| a | b | c |"
-    precision_fallback: bool = True  # see _precision_fallback
+    precision_fallback: bool = True  # see _second_opinion
+    # where the page states its article body (evidence.BODY_SOURCES), the precision and the
+    # balanced text are compared with that statement; () uses the length rule only
+    declared_body: tuple[str, ...] = BODY_SOURCES
 
 
 DEFAULT_OPTIONS = ExtractOptions()
@@ -118,7 +127,7 @@ def _extract(
         document = _metadata_only(tree, url, options)
     raw_text = getattr(document, "text", None) or ""
     if options.favor_precision and options.precision_fallback:
-        raw_text = _precision_fallback(tree, url, options, raw_text)
+        raw_text = _second_opinion(tree, url, options, raw_text)
     if raw_text and options.plain_tables:
         raw_text = _plain_tables(raw_text)
     text = normalize_text(raw_text) or None
@@ -176,8 +185,44 @@ def _bare_extraction(tree: Any, url: str, options: ExtractOptions, *, with_metad
     )
 
 
+def _second_opinion(tree: Any, url: str, options: ExtractOptions, text: str) -> str:
+    """Precision mode's ``text``, or the balanced mode's where the page shows it is better.
+
+    Precision mode gains on most pages and loses part of the article on a few. Where the page
+    states its article body (JSON-LD ``articleBody``, microdata ``itemprop=articleBody``:
+    :mod:`~newscrawler.extraction.evidence`), that statement decides: the balanced pass runs
+    only when the precision text lacks words of it, and its text is kept only when it agrees
+    better with it. Elsewhere trafilatura's own escalation rule decides
+    (:func:`_precision_fallback`). No constant here is fitted to a corpus: the minimum length
+    of a statement is trafilatura's minimum length of an extraction.
+    """
+    declared = None
+    if options.declared_body:
+        declared = declared_article_body(tree, options.declared_body, _min_extracted_size())
+    if declared is None:
+        return _precision_fallback(tree, url, options, text)
+    if not misses_declared_text(text, declared):
+        return text
+    balanced = _balanced_text(tree, url, options)
+    if agrees_better(balanced, text, declared):
+        LOGGER.debug("the balanced text agrees better with the page's articleBody (%s)", url)
+        return balanced
+    return text
+
+
+def _balanced_text(tree: Any, url: str, options: ExtractOptions) -> str:
+    """The balanced mode's text: the second pass, run only where the first gave evidence."""
+    balanced = _bare_extraction(tree, url, replace(options, favor_precision=False),
+                                with_metadata=False)
+    return getattr(balanced, "text", None) or ""
+
+
+def _min_extracted_size() -> int:
+    return _trafilatura_config().getint("DEFAULT", "MIN_EXTRACTED_SIZE")
+
+
 def _precision_fallback(tree: Any, url: str, options: ExtractOptions, text: str) -> str:
-    """Precision mode's text, unless it looks like the article was lost.
+    """Precision mode's text, unless it looks like the article was lost (no declared body).
 
     trafilatura's balanced mode retries a SHORT extraction that covers LITTLE of the page and
     keeps the retry if it is clearly longer; precision mode skips that safety net, and then
@@ -193,11 +238,9 @@ def _precision_fallback(tree: Any, url: str, options: ExtractOptions, text: str)
     accept_ratio = getattr(core, "ESCALATION_ACCEPT_RATIO", 1.5)
     if len(text) >= max_length or len(text) >= page_share * len(html2txt(tree)):
         return text
-    balanced = _bare_extraction(tree, url, replace(options, favor_precision=False),
-                                with_metadata=False)
-    balanced_text = getattr(balanced, "text", None) or ""
-    minimum = _trafilatura_config().getint("DEFAULT", "MIN_EXTRACTED_SIZE")
-    if len(balanced_text) >= minimum and len(balanced_text) > accept_ratio * len(text):
+    balanced_text = _balanced_text(tree, url, options)
+    long_enough = len(balanced_text) >= _min_extracted_size()
+    if long_enough and len(balanced_text) > accept_ratio * len(text):
         LOGGER.debug("precision mode kept %d characters, balanced mode %d: using balanced (%s)",
                      len(text), len(balanced_text), url)
         return balanced_text

@@ -1,0 +1,124 @@
+"""What a page's own markup says its article body is, and which candidate text agrees with it.
+
+Where trafilatura's precision mode and its balanced mode return different texts, neither
+threshold nor corpus decides here: the page does. A publisher that states the article's text in
+schema.org markup (JSON-LD ``articleBody``, microdata ``itemprop="articleBody"``) has said what
+the article is; the candidate whose tokens agree better with that statement is kept. Pure
+functions on a parsed lxml tree and strings; see ``docs/extraction.md`` for the measurements.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from newscrawler.extraction.decoding import JSON_LD
+
+__all__ = [
+    "BODY_SOURCES",
+    "agrees_better",
+    "declared_article_body",
+    "misses_declared_text",
+    "token_agreement",
+]
+
+# Where a page may state its article body, in the order they are asked.
+BODY_SOURCES = ("json-ld", "microdata")
+_MAX_JSON_NODES = 500   # a JSON-LD graph is walked this far (a hostile page can nest deeply)
+_HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template"})
+
+
+def declared_article_body(tree: Any, sources: tuple[str, ...] = BODY_SOURCES,
+                          min_chars: int = 1) -> str | None:
+    """The article text the page states in schema.org markup, or None.
+
+    ``sources`` in order: "json-ld" (the longest ``articleBody`` string of the JSON-LD
+    objects, HTML in it reduced to its text) and "microdata" (the text of the longest
+    ``itemprop="articleBody"`` element). A statement shorter than ``min_chars`` (a teaser
+    behind a paywall, a placeholder) is no statement of the article.
+    """
+    for source in sources:
+        finder = _FINDERS.get(source)
+        if finder is None:
+            raise ValueError(f"unknown article body source: {source!r}")
+        body = " ".join((finder(tree) or "").split())
+        if len(body) >= min_chars:
+            return body
+    return None
+
+
+def token_agreement(candidate: str | None, declared: str) -> float:
+    """Token F1 of ``candidate`` against ``declared`` (whitespace tokens, multiset overlap)."""
+    ours, theirs = Counter((candidate or "").split()), Counter(declared.split())
+    overlap = sum((ours & theirs).values())
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / sum(ours.values()), overlap / sum(theirs.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def misses_declared_text(text: str | None, declared: str) -> bool:
+    """Whether ``text`` lacks a word the declared body has: the only case in which another
+    candidate could agree better by having MORE of the article (so the only case worth a
+    second extraction pass)."""
+    ours = set((text or "").split())
+    return any(token not in ours for token in declared.split())
+
+
+def agrees_better(candidate: str | None, incumbent: str | None, declared: str) -> bool:
+    """Whether ``candidate`` agrees with the declared body strictly better than ``incumbent``
+    (a tie keeps the incumbent)."""
+    return token_agreement(candidate, declared) > token_agreement(incumbent, declared)
+
+
+def _json_ld_body(tree: Any) -> str | None:
+    bodies: list[str] = []
+    for script in tree.iterfind(f".//script[@type='{JSON_LD}']"):
+        try:
+            data = json.loads(script.text or "")
+        except (ValueError, RecursionError):
+            continue
+        stack, seen = [data], 0
+        while stack and seen < _MAX_JSON_NODES:
+            seen += 1
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                body = node.get("articleBody")
+                if isinstance(body, str) and body.strip():
+                    bodies.append(_markup_text(body))
+                stack.extend(v for v in node.values() if isinstance(v, (list, dict)))
+    return max(bodies, key=len, default=None)
+
+
+def _markup_text(body: str) -> str:
+    """Some publishers put HTML into articleBody: its text, not its tags, is the statement."""
+    if "<" not in body:
+        return body
+    import lxml.html
+
+    try:
+        return lxml.html.fromstring(f"<div>{body}</div>").text_content()
+    except (ValueError, lxml.etree.ParserError):
+        return body
+
+
+def _microdata_body(tree: Any) -> str | None:
+    texts = [_visible_text(element) for element in tree.iterfind(".//*[@itemprop]")
+             if "articleBody" in (element.get("itemprop") or "").split()]
+    return max(texts, key=len, default=None)
+
+
+def _visible_text(element: Any) -> str:
+    parts = []
+    for node in element.iter():
+        if isinstance(node.tag, str) and node.tag not in _HIDDEN_TAGS and node.text:
+            parts.append(node.text)
+        if node is not element and node.tail:
+            parts.append(node.tail)
+    return " ".join(parts)
+
+
+_FINDERS = {"json-ld": _json_ld_body, "microdata": _microdata_body}
