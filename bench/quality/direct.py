@@ -8,9 +8,11 @@ from typing import Any
 
 from bench.quality.markup import page_reference
 from bench.quality.report import build_report, words
-from bench.quality.timing import Variant, time_variants
+from bench.quality.timing import PLAIN, Variant, time_variants
 from bench.quality.workers import corpus_pool, worker_page
 from bench.scoring import CorpusPage
+from newscrawler.extraction.decoding import decode_html, parse_html
+from newscrawler.extraction.evidence import BODY_SOURCES, declared_article_body
 from newscrawler.extraction.page import DEFAULT_OPTIONS, PageFields, extract
 from newscrawler.extraction.shells import looks_script_rendered
 
@@ -38,13 +40,24 @@ def _direct_task(index: int) -> dict[str, Any]:
         via_fallback = words(trafilatura.extract(page.html, **options)) == ours
     return {
         "id": page.id,
-        "direct_text": trafilatura.extract(page.html),
+        "direct_text": PLAIN.run(page.html, page.url),
         "same_options_tokens_equal": same or via_fallback,
         "balanced_fallback": via_fallback,
         "ours": _as_row(fields),
         "script_rendered": looks_script_rendered(page.html, fields.text),
         "reference": page_reference(page.html),
+        "declared_body": declared_body(page.html),
     }
+
+
+def declared_body(html: bytes) -> str | None:
+    """Which markup states the page's article body (what the text rule could go by)."""
+    tree = parse_html(decode_html(html))
+    for source in BODY_SOURCES:
+        body = declared_article_body(tree, (source,), 1) if tree is not None else None
+        if body:
+            return f"{source} articleBody stated ({len(body)} characters)"
+    return None
 
 
 def direct_results(corpus_dir: Path, pages: list[CorpusPage], workers: int) -> list[dict]:

@@ -6,12 +6,14 @@ import re
 from typing import Any
 
 from bench.quality.crawl import CRAWL_SETTINGS, Crawl
+from bench.quality.diagnosis import diagnose
 from bench.quality.items import match_items, score_items
 from bench.quality.report import score_dict, words
 from bench.scoring import CorpusPage, Score, mean_scores, score
 
 COLUMNS = {"crawl": "crawl (end to end)", "extract_direct": "extract() direct",
-           "trafilatura_defaults": "trafilatura.extract() defaults"}
+           "trafilatura_defaults": "trafilatura (include_comments=False)"}
+BELOW_PLAIN = 0.02   # the issue's margin under plain trafilatura
 
 
 def end_to_end_report(pages: list[CorpusPage], crawl: Crawl,
@@ -56,6 +58,8 @@ def end_to_end_report(pages: list[CorpusPage], crawl: Crawl,
     above = [p for p in per_page if p["crawl"]["f1"] > p["extract_direct"]["f1"] + 1e-9]
     worst = min((p["crawl_minus_direct_f1"] for p in per_page), default=0.0)
     crawl_f1, direct_f1 = columns[COLUMNS["crawl"]]["f1"], columns[COLUMNS["extract_direct"]]["f1"]
+    below_plain = {name: listed_below_plain(per_page, name, pages, rows, by_direct)
+                   for name in ("crawl", "extract_direct")}
     by_header = {}
     for kind in dict.fromkeys(p["header_charset"] for p in per_page if p["header_charset"]):
         chosen = [p for p in per_page if p["header_charset"] == kind]
@@ -89,6 +93,7 @@ def end_to_end_report(pages: list[CorpusPage], crawl: Crawl,
                             "pages_below": listed(below), "pages_above": listed(above),
                             "worst_delta_f1": round(worst, 4),
                             "by_header_charset": by_header},
+        "below_plain": below_plain,
         "targets": {"crawl_mean_f1_at_least_direct": crawl_f1 >= direct_f1,
                     "crawl_mean_f1_at_least_0.96": crawl_f1 >= 0.96,
                     "no_page_more_than_0.02_below_direct": worst >= -0.02},
@@ -98,6 +103,28 @@ def end_to_end_report(pages: list[CorpusPage], crawl: Crawl,
         "language_check": language_check(rows, references),
         "per_page": per_page,
     }
+
+
+def listed_below_plain(per_page: list[dict], name: str, pages: list[CorpusPage],
+                       items: dict[str, dict], by_direct: dict[str, dict]) -> list[dict]:
+    """The pages where column ``name`` is more than :data:`BELOW_PLAIN` F1 under plain
+    trafilatura, lowest first, with the reason: where the tokens we lost or added live
+    (:func:`diagnose`), and what the page stated as its article body."""
+    by_id = {page.id: page for page in pages}
+    below = [p for p in per_page
+             if p[name]["f1"] < p["trafilatura_defaults"]["f1"] - BELOW_PLAIN]
+    below.sort(key=lambda p: p[name]["f1"] - p["trafilatura_defaults"]["f1"])
+    listed = []
+    for p in below:
+        result = by_direct[p["id"]]
+        text = (items.get(p["id"]) or {}).get("text") if name == "crawl" else \
+            result["ours"]["text"]
+        stated = result.get("declared_body") or "no articleBody stated: the length rule decided"
+        listed.append({"id": p["id"], "url": p["url"], "f1": p[name]["f1"],
+                       "plain_f1": p["trafilatura_defaults"]["f1"],
+                       "delta": round(p[name]["f1"] - p["trafilatura_defaults"]["f1"], 4),
+                       "reason": f"{diagnose(by_id[p['id']], text)}; {stated}"})
+    return listed
 
 
 def explain_difference(item: dict | None, direct_text: str | None) -> str:

@@ -134,3 +134,41 @@ def print_end_to_end(report: dict[str, Any], direct: dict[str, Any] | None = Non
             w(f"  extract() in one process: {tm['ms_per_page']:.1f} ms/page CPU, best of "
               f"{tm['repeats']} ({tm['pages_per_s']:.1f} pages/s; median "
               f"{tm['median_ms']:.1f} ms, max {tm['max_ms']:.0f} ms)\n")
+
+
+def print_summary(corpora: dict[str, dict[str, Any]], cv: dict[str, Any] | None = None,
+                  out: Any = None) -> None:
+    """One line per corpus: the crawl, extract() and plain trafilatura, the cross-validated
+    text choice, and the pages more than 0.02 F1 below plain trafilatura (lowest five listed
+    with their reason)."""
+    w = (out or sys.stdout).write
+    held = cv["cross_validated"]["per_corpus"] if cv else {}
+    w("\n== summary per corpus: mean token F1; pages > 0.02 F1 below plain trafilatura "
+      "(target 0) ==\n")
+    w(f"  {'corpus':10s}{'pages':>6s}{'crawl':>8s}{'extract()':>11s}{'plain':>8s}"
+      f"{'extract() CV':>14s}{'crawl <-.02':>13s}{'extract() <-.02':>17s}\n")
+    for name, results in corpora.items():
+        e2e, direct = results.get("end_to_end"), results["direct"]
+        if e2e:
+            columns = list(e2e["columns"].values())
+            crawl_f1, ours_f1, plain_f1 = (c["f1"] for c in columns)
+            below = {k: len(v) for k, v in e2e["below_plain"].items()}
+        else:
+            crawl_f1, ours_f1, plain_f1 = None, direct["ours_all"]["f1"], direct["direct"]["f1"]
+            below = {"crawl": None, "extract_direct": sum(
+                p["ours_f1"] < p["direct_f1"] - 0.02 for p in direct["per_page"])}
+        crawl = f"{crawl_f1:8.3f}" if crawl_f1 is not None else f"{'-':>8s}"
+        cv_f1 = f"{held[name]:14.3f}" if name in held else f"{'-':>14s}"
+        crawl_below = "-" if below["crawl"] is None else str(below["crawl"])
+        w(f"  {name:10s}{direct['pages']:6d}{crawl}{ours_f1:11.3f}{plain_f1:8.3f}{cv_f1}"
+          f"{crawl_below:>13s}{below['extract_direct']:>17d}\n")
+    for name, results in corpora.items():
+        e2e = results.get("end_to_end")
+        if not e2e:
+            continue
+        listed = e2e["below_plain"]["crawl"]
+        w(f"  {name}: crawl pages > 0.02 below plain trafilatura: {len(listed)}"
+          + (", the lowest five:" if listed else "") + "\n")
+        for p in listed[:5]:
+            w(f"    {p['delta']:+.3f} (F1 {p['f1']:.3f}, plain {p['plain_f1']:.3f}) "
+              f"{p['url'][:70]}\n      -> {p['reason']}\n")

@@ -20,6 +20,7 @@ __all__ = [
     "agrees_better",
     "declared_article_body",
     "misses_declared_text",
+    "missing_share",
     "token_agreement",
 ]
 
@@ -58,12 +59,19 @@ def token_agreement(candidate: str | None, declared: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def misses_declared_text(text: str | None, declared: str) -> bool:
-    """Whether ``text`` lacks a word the declared body has: the only case in which another
-    candidate could agree better by having MORE of the article (so the only case worth a
-    second extraction pass)."""
-    ours = set((text or "").split())
-    return any(token not in ours for token in declared.split())
+def missing_share(text: str | None, declared: str) -> float:
+    """The share of the declared body's words (multiset) that ``text`` lacks."""
+    theirs = Counter(declared.split())
+    missing = theirs - Counter((text or "").split())
+    return sum(missing.values()) / max(sum(theirs.values()), 1)
+
+
+def misses_declared_text(text: str | None, declared: str, tolerance: float = 0.0) -> bool:
+    """Whether ``text`` lacks more than ``tolerance`` of the declared body's words: only then
+    could another candidate agree better by having MORE of the article, so only then is a
+    second extraction pass worth its cost. (Some words are always missing: a credit or a
+    caption in the statement that the page does not show, punctuation glued otherwise.)"""
+    return missing_share(text, declared) > tolerance
 
 
 def agrees_better(candidate: str | None, incumbent: str | None, declared: str) -> bool:

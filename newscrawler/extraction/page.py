@@ -73,6 +73,9 @@ class ExtractOptions:
     # where the page states its article body (evidence.BODY_SOURCES), the precision and the
     # balanced text are compared with that statement; () uses the length rule only
     declared_body: tuple[str, ...] = BODY_SOURCES
+    # ... and the balanced pass runs only where the precision text lacks more than this share
+    # of the stated body's words (a share, 0-1: chosen by cross-validation, docs/extraction.md)
+    missing_tolerance: float = 0.05
 
 
 DEFAULT_OPTIONS = ExtractOptions()
@@ -191,17 +194,19 @@ def _second_opinion(tree: Any, url: str, options: ExtractOptions, text: str) -> 
     Precision mode gains on most pages and loses part of the article on a few. Where the page
     states its article body (JSON-LD ``articleBody``, microdata ``itemprop=articleBody``:
     :mod:`~newscrawler.extraction.evidence`), that statement decides: the balanced pass runs
-    only when the precision text lacks words of it, and its text is kept only when it agrees
-    better with it. Elsewhere trafilatura's own escalation rule decides
-    (:func:`_precision_fallback`). No constant here is fitted to a corpus: the minimum length
-    of a statement is trafilatura's minimum length of an extraction.
+    only when the precision text lacks more than ``options.missing_tolerance`` of its words,
+    and its text is kept only when it agrees better with it. Elsewhere trafilatura's own
+    escalation rule decides (:func:`_precision_fallback`). No constant here is fitted in
+    sample: the minimum length of a statement is trafilatura's minimum length of an
+    extraction, and the tolerance is chosen on folds of sites and reported on others
+    (``python -m bench.quality``).
     """
     declared = None
     if options.declared_body:
         declared = declared_article_body(tree, options.declared_body, _min_extracted_size())
     if declared is None:
         return _precision_fallback(tree, url, options, text)
-    if not misses_declared_text(text, declared):
+    if not misses_declared_text(text, declared, options.missing_tolerance):
         return text
     balanced = _balanced_text(tree, url, options)
     if agrees_better(balanced, text, declared):

@@ -18,6 +18,7 @@ from newscrawler.extraction.evidence import (
     agrees_better,
     declared_article_body,
     misses_declared_text,
+    missing_share,
     token_agreement,
 )
 from newscrawler.extraction.page import DEFAULT_OPTIONS, extract
@@ -93,15 +94,28 @@ def test_token_agreement(candidate, declared, expected):
     assert token_agreement(candidate, declared) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize(("text", "declared", "expected"), [
-    ("a b c", "a b c", False),
-    ("a b c plus boilerplate", "a b c", False),   # more text never makes a second pass worth it
-    ("a b", "a b c", True),
-    ("", "a", True),
-    (None, "a", True),
+@pytest.mark.parametrize(("text", "declared", "tolerance", "expected"), [
+    ("a b c", "a b c", 0.0, False),
+    ("a b c plus boilerplate", "a b c", 0.0, False),  # more text never makes a 2nd pass worth it
+    ("a b", "a b c", 0.0, True),
+    ("", "a", 0.0, True),
+    (None, "a", 0.0, True),
+    ("a a b", "a a a b", 0.0, True),                # a multiset: the third "a" is missing
+    # a credit the page does not show: 1 word of 20 missing is within a 0.05 tolerance...
+    (" ".join("abcdefghijklmnopqrs"), " ".join("abcdefghijklmnopqrst"), 0.05, False),
+    # ... 2 of 20 are not
+    (" ".join("abcdefghijklmnopqr"), " ".join("abcdefghijklmnopqrst"), 0.05, True),
 ])
-def test_misses_declared_text(text, declared, expected):
-    assert misses_declared_text(text, declared) is expected
+def test_misses_declared_text(text, declared, tolerance, expected):
+    assert misses_declared_text(text, declared, tolerance) is expected
+
+
+@pytest.mark.parametrize(("text", "declared", "expected"), [
+    ("a b c", "a b c", 0.0), ("a", "a b c d", 0.75), ("", "a b", 1.0), ("x y", "a b", 1.0),
+    ("a b c d e", "a b", 0.0),
+])
+def test_missing_share(text, declared, expected):
+    assert missing_share(text, declared) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize(("candidate", "incumbent", "declared", "expected"), [
