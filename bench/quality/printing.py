@@ -19,7 +19,7 @@ def print_report(report: dict[str, Any], out: Any = None) -> None:
       f"{report['pages_with_row']} with a result ==\n")
     if "direct" in report:
         w(f"  {'':34s}{'precision':>10s}{'recall':>10s}{'F1':>10s}\n")
-        for label, key in (("trafilatura.extract(html) defaults", "direct"),
+        for label, key in (("trafilatura (include_comments=False)", "direct"),
                            ("newscrawler extract()", "ours")):
             s = report[key]
             w(f"  {label:34s}{s['precision']:10.3f}{s['recall']:10.3f}{s['f1']:10.3f}\n")
