@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.paths import REPO
 from bench.quality.items import load_items
 from bench.quality.serving import HEADER_CHARSETS, served_content_type
 from bench.scoring import CorpusPage
@@ -87,7 +88,11 @@ def run_crawl(corpus_dir: Path, pages: list[CorpusPage], *, sites: int = 20,
                     "JSONL_OUTPUT": str(output)}
         for name, value in settings.items():
             command += ["-s", f"{name}={value}"]
-        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawler.settings"}
+        # the crawl runs in a temporary folder: put this checkout first on its path, so that
+        # it runs the same newscrawler as extract() direct in this process (a relative
+        # PYTHONPATH, or another checkout installed in the venv, would be another code)
+        path = os.pathsep.join(filter(None, (str(REPO), os.environ.get("PYTHONPATH"))))
+        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawler.settings", "PYTHONPATH": path}
         env.pop("SCRAPY_PROJECT", None)
         log_path = work / "crawl.log"
         start = time.perf_counter()

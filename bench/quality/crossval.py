@@ -79,11 +79,11 @@ def print_cross_validation(cv: dict[str, Any], default: str, out: Any = None) ->
       f"never in both the choosing and the reporting folds); {len(cv['candidates'])} "
       f"candidates ==\n")
     corpora = list(ins["per_corpus"])
-    w(f"  {'mean F1':52s}" + "".join(f"{c:>10s}" for c in corpora) + f"{'pooled':>10s}\n")
-    w(f"  {'in sample: best on all pages, scored on them':52s}"
+    w(f"  {'mean F1':60s}" + "".join(f"{c:>10s}" for c in corpora) + f"{'pooled':>10s}\n")
+    w(f"  {'in sample: best on all pages, scored on them':60s}"
       + "".join(f"{ins['per_corpus'][c]:10.4f}" for c in corpora) + f"{ins['pooled']:10.4f}\n")
     label = f"cross-validated: chosen on {cv['folds'] - 1} folds, scored on the other"
-    w(f"  {label:52s}"
+    w(f"  {label:60s}"
       + "".join(f"{held['per_corpus'][c]:10.4f}" for c in corpora) + f"{held['pooled']:10.4f}\n")
     w(f"  optimism (in sample - cross-validated): {ins['pooled'] - held['pooled']:+.4f} pooled\n")
     w(f"  in-sample choice: {ins['chosen']}\n")
