@@ -18,11 +18,11 @@ def print_report(report: dict[str, Any], out: Any = None) -> None:
     w(f"\n== extraction quality ({report['mode']}): {report['pages']} corpus pages, "
       f"{report['pages_with_row']} with a result ==\n")
     if "direct" in report:
-        w(f"  {'':34s}{'precision':>10s}{'recall':>10s}{'F1':>10s}\n")
+        w(f"  {'':38s}{'precision':>10s}{'recall':>10s}{'F1':>10s}\n")
         for label, key in (("trafilatura (include_comments=False)", "direct"),
                            ("newscrawler extract()", "ours")):
             s = report[key]
-            w(f"  {label:34s}{s['precision']:10.3f}{s['recall']:10.3f}{s['f1']:10.3f}\n")
+            w(f"  {label:38s}{s['precision']:10.3f}{s['recall']:10.3f}{s['f1']:10.3f}\n")
     else:
         w(f"  matched pages: {_fmt(report['ours'])}\n")
         w(f"  all corpus pages (missing = 0): {_fmt(report['ours_all'])}\n")
@@ -94,10 +94,10 @@ def print_end_to_end(report: dict[str, Any], direct: dict[str, Any] | None = Non
       f"items {report['items']}, unmatched {len(report['unmatched_items'])}, "
       f"duplicates {report['duplicate_items']}, pages never crawled "
       f"{len(report['missing_pages'])}, text_source {report['text_source']}\n\n")
-    w(f"  {'mean over ' + str(report['pages']) + ' pages':34s}{'precision':>10s}"
+    w(f"  {'mean over ' + str(report['pages']) + ' pages':38s}{'precision':>10s}"
       f"{'recall':>10s}{'F1':>10s}\n")
     for label, s in report["columns"].items():
-        w(f"  {label:34s}{s['precision']:10.3f}{s['recall']:10.3f}{s['f1']:10.3f}\n")
+        w(f"  {label:38s}{s['precision']:10.3f}{s['recall']:10.3f}{s['f1']:10.3f}\n")
     c = report["crawl_vs_direct"]
     w(f"\n  crawl vs extract() direct, per page: same tokens on {c['same_tokens']}, "
       f"better on {len(c['pages_above'])}, worse on {len(c['pages_below'])} "
