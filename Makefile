@@ -39,7 +39,7 @@ test: system-deps $(VENV)/.installed-test lint  ## every test, with real servers
 bench: system-deps $(VENV)/.installed-test  ## the performance benchmark (bench/README in README.md)
 	$(BIN)/python -m bench.run $(ARGS)
 
-quality: $(VENV)/.installed-test  ## extraction quality against ../shared/corpus/zyte
+quality: $(VENV)/.installed-test  ## extraction quality against ../shared/corpus/zyte and fundus
 	$(BIN)/python -m bench.quality $(ARGS)
 
 clean:

@@ -13,6 +13,8 @@ import json
 from collections import Counter
 from typing import Any
 
+from lxml import etree
+
 from newscrawler.extraction.decoding import JSON_LD
 
 __all__ = [
@@ -28,6 +30,9 @@ __all__ = [
 BODY_SOURCES = ("json-ld", "microdata")
 _MAX_JSON_NODES = 500   # a JSON-LD graph is walked this far (a hostile page can nest deeply)
 _HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template"})
+# elements whose itemprop mentions articleBody (compiled: one pass in C, the cheapest form
+# measured); itemprop is a list of names, so the token itself is checked after
+_ARTICLE_BODY_ITEMPROP = etree.XPath("//*[@itemprop][contains(@itemprop, 'articleBody')]")
 
 
 def declared_article_body(tree: Any, sources: tuple[str, ...] = BODY_SOURCES,
@@ -83,8 +88,11 @@ def agrees_better(candidate: str | None, incumbent: str | None, declared: str) -
 def _json_ld_body(tree: Any) -> str | None:
     bodies: list[str] = []
     for script in tree.iterfind(f".//script[@type='{JSON_LD}']"):
+        source = script.text or ""
+        if "articleBody" not in source:  # most JSON-LD states none: not worth parsing
+            continue
         try:
-            data = json.loads(script.text or "")
+            data = json.loads(source)
         except (ValueError, RecursionError):
             continue
         stack, seen = [data], 0
@@ -114,8 +122,8 @@ def _markup_text(body: str) -> str:
 
 
 def _microdata_body(tree: Any) -> str | None:
-    texts = [_visible_text(element) for element in tree.iterfind(".//*[@itemprop]")
-             if "articleBody" in (element.get("itemprop") or "").split()]
+    texts = [_visible_text(element) for element in _ARTICLE_BODY_ITEMPROP(tree)
+             if "articleBody" in element.get("itemprop", "").split()]
     return max(texts, key=len, default=None)
 
 
