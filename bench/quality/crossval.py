@@ -31,6 +31,10 @@ def cross_validate(scores: dict[str, dict[Key, float]], folds: dict[Key, int],
     """
     pages = sorted(folds)
     corpora = sorted({corpus for corpus, _ in pages})
+    if len(set(folds.values())) < 2:
+        # one site only: no page can be reported on a choice made without its site
+        return {"folds": len(set(folds.values())), "candidates": candidates,
+                "in_sample": None, "cross_validated": None}
 
     def best(chosen_pages: list[Key]) -> str:
         """The issue's two targets in order: mean F1 as reported (3 decimals), then fewer
@@ -75,6 +79,10 @@ def cross_validate(scores: dict[str, dict[Key, float]], folds: dict[Key, int],
 def print_cross_validation(cv: dict[str, Any], default: str, out: Any = None) -> None:
     w = (out or sys.stdout).write
     ins, held = cv["in_sample"], cv["cross_validated"]
+    if held is None:
+        w("\n== option choice, cross-validated: not possible -- the pages come from one site "
+          "(folds are grouped by site) ==\n")
+        return
     w(f"\n== option choice, cross-validated: {cv['folds']} folds grouped by site (a site is "
       f"never in both the choosing and the reporting folds); {len(cv['candidates'])} "
       f"candidates ==\n")

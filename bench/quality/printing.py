@@ -142,7 +142,7 @@ def print_summary(corpora: dict[str, dict[str, Any]], cv: dict[str, Any] | None 
     text choice, and the pages more than 0.02 F1 below plain trafilatura (lowest five listed
     with their reason)."""
     w = (out or sys.stdout).write
-    held = cv["cross_validated"]["per_corpus"] if cv else {}
+    held = (cv["cross_validated"] or {}).get("per_corpus", {}) if cv else {}
     w("\n== summary per corpus: mean token F1; pages > 0.02 F1 below plain trafilatura "
       "(target 0) ==\n")
     w(f"  {'corpus':10s}{'pages':>6s}{'crawl':>8s}{'extract()':>11s}{'plain':>8s}"

@@ -93,15 +93,17 @@ def test_end_to_end_report_on_tiny_corpus(tiny_corpus: Path, tmp_path: Path) -> 
         capture_output=True, text=True, timeout=300, cwd=REPO, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     printed = result.stdout
-    for label in ("crawl (end to end)", "extract() direct", "trafilatura.extract() defaults",
+    for label in ("crawl (end to end)", "extract() direct", "trafilatura (include_comments=False)",
                   "crawl vs extract() direct", "lowest pages (crawled items)",
                   "metadata presence (crawled items)", "language same as <html lang>",
-                  "no content:encoded", "targets:"):
+                  "no content:encoded", "targets:", "summary per corpus",
+                  "crawl pages > 0.02 below plain trafilatura: 0",
+                  "cross-validated: not possible -- the pages come from one site"):
         assert label in printed, label
 
-    results = json.loads(out.read_text(encoding="utf-8"))
+    results = json.loads(out.read_text(encoding="utf-8"))["corpora"]["corpus"]
     assert results["columns"] == ["crawl (end to end)", "extract() direct",
-                                  "trafilatura.extract() defaults"]
+                                  "trafilatura (include_comments=False)"]
     report = results["end_to_end"]
     assert report["mode"] == "end-to-end" and report["pages"] == 4
     assert report["crawl"]["returncode"] == 0
@@ -128,6 +130,7 @@ def test_end_to_end_report_on_tiny_corpus(tiny_corpus: Path, tmp_path: Path) -> 
     assert rows["p3"]["content_type"] == "text/html; charset=utf-8"  # a lie: bytes are cp1252
     assert rows["p3"]["header_charset"] == "contradicting"
     assert report["crawl_vs_direct"]["pages_below"] == []
+    assert report["below_plain"] == {"crawl": [], "extract_direct": []}
     assert all(report["targets"].values()), report["targets"]
 
     assert len(report["lowest"]) == 4 and all(p["reason"] for p in report["lowest"])

@@ -146,14 +146,14 @@ def test_quality_direct_report_on_tiny_corpus(tiny_corpus, tmp_path):
     result = _run_quality("--corpus", str(tiny_corpus), "--direct-only", "--out", str(out))
     assert result.returncode == 0, result.stderr
     printed = result.stdout
-    assert "trafilatura.extract(html) defaults" in printed
+    assert "trafilatura (include_comments=False)" in printed
     assert "newscrawler extract()" in printed
     assert "lowest pages" in printed
     assert "metadata presence" in printed
     assert "language same as <html lang>" in printed
     assert "en->de" in printed
 
-    report = json.loads(out.read_text(encoding="utf-8"))["direct"]
+    report = json.loads(out.read_text(encoding="utf-8"))["corpora"]["corpus"]["direct"]
     assert report["pages"] == 3 and report["pages_with_row"] == 3
     assert report["ours"]["f1"] > 0.9
     assert 0.0 <= report["direct"]["f1"] <= 1.0
@@ -217,3 +217,104 @@ def test_score_items_maps_crawled_items_back_to_pages(tiny_corpus):
     print_report(report, buffer)
     assert "end-to-end" in buffer.getvalue()
     assert "pages never crawled: 1" in buffer.getvalue()
+
+
+# --- several corpora, folds by site, cross-validation -------------------------------------------
+
+def _nested_corpus(root: Path) -> Path:
+    """A Fundus-like corpus: ids ``<country>/<Publisher>_<date>``, pages of three sites."""
+    corpus = root / "nested"
+    truth = {}
+    for n, (page_id, host) in enumerate((("de/Zeitung_2024_01_01", "zeitung.example"),
+                                         ("de/Zeitung_2024_01_02", "zeitung.example"),
+                                         ("at/Blatt_2024_01_01", "www.blatt.example"))):
+        paragraphs = PARAGRAPHS[f"p{n + 1}"]
+        (corpus / "html" / page_id).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / "html" / f"{page_id}.html.gz").write_bytes(
+            gzip.compress(_page(f"p{n + 1}", "en").encode("utf-8")))
+        truth[page_id] = {"articleBody": "\n\n".join(paragraphs),
+                          "url": f"https://{host}/news/{n}.html"}
+    (corpus / "ground-truth.json").write_text(json.dumps(truth), encoding="utf-8")
+    return corpus
+
+
+def test_quality_reports_every_corpus_given_and_skips_a_missing_one(tiny_corpus, tmp_path):
+    nested = _nested_corpus(tmp_path)
+    out = tmp_path / "quality.json"
+    result = _run_quality("--corpus", str(tiny_corpus), "--corpus", str(nested),
+                          "--corpus", str(tmp_path / "missing"), "--direct-only",
+                          "--repeats", "1", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout
+    assert f"skipped -- corpus folder not found: {tmp_path / 'missing'}" in printed
+    assert "######## corpus corpus: 3 pages" in printed
+    assert "######## corpus nested: 3 pages" in printed
+    # three sites over both corpora, so three folds: the choice is cross-validated
+    assert "in sample: best on all pages" in printed
+    assert "cross-validated: chosen on 2 folds, scored on the other" in printed
+    summary = printed[printed.index("== summary per corpus"):]
+    assert "corpus" in summary and "nested" in summary
+
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert set(results["corpora"]) == {"corpus", "nested"}
+    nested_report = results["corpora"]["nested"]["direct"]
+    assert nested_report["pages"] == 3 and nested_report["ours"]["f1"] > 0.9
+    cv = results["text_choice_cross_validation"]
+    assert set(cv["cross_validated"]["per_corpus"]) == {"corpus", "nested"}
+    assert sum(f["held_out_pages"] for f in cv["cross_validated"]["per_fold"]) == 6
+
+
+def test_a_site_is_never_in_two_folds():
+    from bench.quality.corpora import assign_folds, site_of
+    from bench.scoring import CorpusPage
+
+    hosts = ["a.com"] * 5 + ["www.a.com"] * 2 + ["b.com"] * 3 + ["c.com"] * 3 \
+        + ["news.d.co.uk"] * 2 + ["e.com", "f.com", "g.com"]
+    pages = [("z", CorpusPage(f"p{i}", f"https://{host}/{i}", b"", "")) for i, host in
+             enumerate(hosts)]
+    folds = assign_folds(pages, folds=5)
+    by_site: dict[str, set[int]] = {}
+    for _, page in pages:
+        by_site.setdefault(site_of(page), set()).add(folds["z", page.id])
+    assert all(len(f) == 1 for f in by_site.values())     # a.com and www.a.com: one site
+    assert set(by_site) == {"a.com", "b.com", "c.com", "d.co.uk", "e.com", "f.com", "g.com"}
+    sizes = [list(folds.values()).count(f) for f in range(5)]
+    assert max(sizes) == 7 and min(sizes) >= 2            # the big site alone; the rest spread
+
+
+def test_the_reported_figure_is_the_held_out_one():
+    from bench.quality.crossval import cross_validate
+
+    # two candidates over pages of two folds: "tuned" is best on fold 0 only, "steady" is a
+    # little worse there and better on fold 1. In sample "tuned" wins (mean 0.85 vs 0.80)...
+    folds = {("c", "a1"): 0, ("c", "a2"): 0, ("c", "b1"): 1, ("c", "b2"): 1}
+    scores = {
+        "steady": {("c", "a1"): 0.8, ("c", "a2"): 0.8, ("c", "b1"): 0.8, ("c", "b2"): 0.8},
+        "tuned": {("c", "a1"): 1.0, ("c", "a2"): 1.0, ("c", "b1"): 0.7, ("c", "b2"): 0.7},
+    }
+    plain = dict.fromkeys(folds, 0.75)
+    cv = cross_validate(scores, folds, ["steady", "tuned"], plain)
+    assert cv["in_sample"]["chosen"] == "tuned" and cv["in_sample"]["pooled"] == 0.85
+    # ... but chosen on fold 1 it is "steady" (scored on fold 0: 0.8), chosen on fold 0 it is
+    # "tuned" (scored on fold 1: 0.7): the held-out mean is 0.75, and "tuned" falls under
+    # plain trafilatura by more than 0.02 on the two pages of fold 1
+    held = cv["cross_validated"]
+    assert [f["chosen"] for f in held["per_fold"]] == ["steady", "tuned"]
+    assert held["pooled"] == 0.75
+    assert held["pages_below_plain"] == {"c": 2}
+
+
+def test_a_tie_in_reported_f1_goes_to_fewer_pages_under_plain_then_to_the_cheaper():
+    from bench.quality.crossval import cross_validate
+
+    folds = {("c", "a"): 0, ("c", "b"): 1}
+    plain = {("c", "a"): 0.9, ("c", "b"): 0.9}
+    scores = {"cheap": {("c", "a"): 0.95, ("c", "b"): 0.95},
+              "dear": {("c", "a"): 0.9501, ("c", "b"): 0.9501},
+              "risky": {("c", "a"): 1.0, ("c", "b"): 0.87}}   # mean 0.935 < 0.950: not a tie
+    cv = cross_validate(scores, folds, ["cheap", "dear", "risky"], plain)
+    assert cv["in_sample"]["chosen"] == "cheap"
+    scores["cheap"] = {("c", "a"): 1.0, ("c", "b"): 0.9}      # same mean, no page under plain
+    scores["dear"] = {("c", "a"): 1.0003, ("c", "b"): 0.8999}  # same mean as reported
+    cv = cross_validate(scores, folds, ["cheap", "dear", "risky"], plain)
+    assert cv["in_sample"]["chosen"] == "cheap"
