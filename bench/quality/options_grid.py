@@ -170,13 +170,13 @@ def print_grid(grid: dict[str, Any], out: Any = None) -> None:
              "runs); " if timed else "")
           + f"worst / <-.02 / <-.05 / >+.05: per-page F1 against '{grid['reference_variant']}' "
           f"(worst page, pages below by 0.02, by 0.05, above by 0.05); dates: pages dated\n")
-        w(f"  {'variant':44s}{'P':>7s}{'R':>7s}{'F1':>7s}{'ms/pg':>8s}{'worst':>8s}"
+        w(f"  {'variant':56s}{'P':>7s}{'R':>7s}{'F1':>7s}{'ms/pg':>8s}{'worst':>8s}"
           f"{'<-.02':>6s}{'<-.05':>6s}{'>+.05':>6s}{'dates':>6s}\n")
         for r in rows:
             dates = "" if r["published_found"] is None else str(r["published_found"])
             ms = f"{r['ms_per_page']:8.1f}" if r["ms_per_page"] is not None else f"{'':8s}"
             mark = " *" if r["variant"] == grid["default"] else ""
-            w(f"  {r['variant'] + mark:44s}{r['precision']:7.3f}{r['recall']:7.3f}"
+            w(f"  {r['variant'] + mark:56s}{r['precision']:7.3f}{r['recall']:7.3f}"
               f"{r['f1']:7.3f}{ms}{r['worst_page_delta_f1']:8.3f}"
               f"{r['pages_below_plain_by_0.02']:6d}{r['pages_worse_by_0.05']:6d}"
               f"{r['pages_better_by_0.05']:6d}{dates:>6s}\n")
