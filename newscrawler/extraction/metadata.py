@@ -1,17 +1,25 @@
 """What a page states about itself beyond its text: language, canonical URL, publication date,
-title, authors, tags. Read from the parsed tree, or cleaned from what trafilatura found."""
+headline, site names, tags. Read from the parsed tree (its JSON-LD parsed once, see
+``linked_data.py``), or cleaned from what trafilatura found. Authors: ``authors.py``; the
+paywall flag: ``access.py``."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from newscrawler.extraction.decoding import JSON_LD
-from newscrawler.extraction.titles import TITLE_SEPARATORS, title_key
+from newscrawler.extraction import access
+from newscrawler.extraction.authors import page_authors
+from newscrawler.extraction.linked_data import LinkedData, linked_data
+from newscrawler.extraction.titles import (
+    TITLE_SOURCES,
+    TitleCandidates,
+    choose_title,
+    first_h1,
+)
 from newscrawler.utils.dates import to_utc_iso
 from newscrawler.utils.languages import iso639_1
 from newscrawler.utils.text import normalize_line
@@ -19,14 +27,17 @@ from newscrawler.utils.text import normalize_line
 __all__ = [
     "MIN_LANGID_CHARS",
     "absolute_http_url",
+    "authors",
     "canonical_url",
-    "clean_title",
     "declared_language",
+    "free_access",
     "language",
     "meta_content",
-    "split_authors",
+    "page_title",
+    "site_names",
     "stated_publication_date",
     "tags",
+    "title_candidates",
 ]
 
 MIN_LANGID_CHARS = 200       # below this much text the declared language is used
@@ -35,8 +46,8 @@ MAX_TAGS = 30
 LANGID_MIN_CONFIDENCE = 0.5  # normalised probability under which a detection is not trusted
 
 # Publication dates stated by the publisher, with time and zone. Checked before htmldate's
-# heuristics (URL, header, text patterns), which mostly give a bare day.
-_ARTICLE_TYPES = re.compile(r"article|posting|report|newsarticle", re.IGNORECASE)
+# heuristics (URL, header, text patterns), which mostly give a bare day. Never a modification
+# date (dateModified, article:modified_time, og:updated_time).
 _DATE_META = (
     ".//meta[@property='article:published_time'][@content]",
     ".//meta[@property='og:article:published_time'][@content]",
@@ -88,27 +99,28 @@ def _language_identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
-def _detect_language(text: str) -> tuple[str | None, float]:
-    label, probability = _language_identifier().classify(text[:LANGID_MAX_CHARS])
+def _detect_language(text: str, max_chars: int) -> tuple[str | None, float]:
+    label, probability = _language_identifier().classify(text[:max_chars])
     label = _LANGID_TO_639_1.get(label, label)
     return (label if _LANG_CODE.match(label) else None), probability
 
 
-def language(text: str | None, declared: str | None) -> str | None:
+def language(text: str | None, declared: str | None,
+             max_chars: int = LANGID_MAX_CHARS) -> str | None:
     """The text's language when there is enough text to tell; else what the page declares.
 
     Declarations are often wrong (templates say lang="en" over any language), so a confident
     detection from at least :data:`MIN_LANGID_CHARS` characters wins over them.
     """
     if text and len(text) >= MIN_LANGID_CHARS:
-        detected, probability = _detect_language(text)
+        detected, probability = _detect_language(text, max_chars)
         if detected and probability >= LANGID_MIN_CONFIDENCE:
             return detected
         return declared or detected
     if declared or not text:
         return declared
     # little text and nothing declared: only a near-certain detection beats no answer
-    detected, probability = _detect_language(text)
+    detected, probability = _detect_language(text, max_chars)
     return detected if detected and probability >= 0.9 else None
 
 
@@ -153,38 +165,14 @@ def stated_publication_date(tree: Any) -> str | None:
 
 
 def _date_candidates(tree: Any) -> Any:
-    yield from _json_ld_dates(tree)
+    yield from (value for value in linked_data(tree).values("datePublished")
+                if isinstance(value, str))
     for xpath in _DATE_META:
         for element in tree.iterfind(xpath):
             yield element.get("content")
     for xpath in _DATE_ELEMENTS:
         for element in tree.iterfind(xpath):
             yield element.get("datetime") or element.get("content")
-
-
-def _json_ld_dates(tree: Any) -> list[str]:
-    """datePublished of the JSON-LD objects, Article-like ones first."""
-    article_dates: list[str] = []
-    other_dates: list[str] = []
-    for script in tree.iterfind(f".//script[@type='{JSON_LD}']"):
-        try:
-            data = json.loads(script.text or "")
-        except (ValueError, RecursionError):
-            continue
-        stack, seen = [data], 0
-        while stack and seen < 500:
-            seen += 1
-            node = stack.pop()
-            if isinstance(node, list):
-                stack.extend(reversed(node))
-            elif isinstance(node, dict):
-                value = node.get("datePublished")
-                if isinstance(value, str):
-                    kind = node.get("@type")
-                    kind = " ".join(kind) if isinstance(kind, list) else str(kind or "")
-                    (article_dates if _ARTICLE_TYPES.search(kind) else other_dates).append(value)
-                stack.extend(v for v in node.values() if isinstance(v, (list, dict)))
-    return article_dates + other_dates
 
 
 def _plausible(iso: str) -> bool:
@@ -197,32 +185,46 @@ def meta_content(tree: Any, xpath: str) -> str | None:
     return (normalize_line(element.get("content")) or None) if element is not None else None
 
 
-def clean_title(title: str, og_title: str | None, site_name: str | None) -> str | None:
-    """The headline without the site's decoration ("Headline | Site", "Site: Headline").
-
-    trafilatura may take the title from ``<title>`` or a JSON-LD ``name`` that adds the site's
-    name; when og:title is that same headline without the addition, og:title is used.
-    """
-    if og_title and title and len(og_title) >= 10:
-        key, og_key = title_key(title), title_key(og_title)
-        if key != og_key and (key.startswith(og_key) or key.endswith(og_key)):
-            return og_title
-    if title and site_name:
-        site = title_key(site_name)
-        for separator in TITLE_SEPARATORS:
-            head, _, tail = title.rpartition(separator)
-            if head and title_key(tail) == site:
-                return head.strip()
-            head, _, tail = title.partition(separator)
-            if tail and title_key(head) == site:
-                return tail.strip()
-    return title or og_title
+def title_candidates(tree: Any, trafilatura_title: str | None,
+                     og_title: str | None) -> TitleCandidates:
+    """The headlines the page states: JSON-LD, <h1>, og:title, and trafilatura's title."""
+    headlines = (normalize_line(node.get("headline")) if isinstance(node.get("headline"), str)
+                 else "" for node in linked_data(tree).articles())
+    return TitleCandidates(
+        json_ld=next((headline for headline in headlines if headline), None),
+        h1=normalize_line(first_h1(tree)) or None,
+        og=normalize_line(og_title) or None,
+        trafilatura=normalize_line(trafilatura_title) or None,
+    )
 
 
-def split_authors(value: str | None) -> tuple[str, ...]:
-    if not value:
-        return ()
-    return _unique(value.split(";"))
+def page_title(tree: Any, trafilatura_title: str | None, og_title: str | None,
+               site_name: str | None, order: tuple[str, ...] = TITLE_SOURCES) -> str | None:
+    """The article's headline (see :func:`~newscrawler.extraction.titles.choose_title`)."""
+    return choose_title(title_candidates(tree, trafilatura_title, og_title), site_name, order)
+
+
+def site_names(linked: LinkedData, site_name: str | None) -> list[str]:
+    """Names the publication goes by: og:site_name (``site_name``) and the JSON-LD publisher."""
+    names = [site_name] if site_name else []
+    for publisher in linked.values("publisher"):
+        for node in publisher if isinstance(publisher, list) else [publisher]:
+            name = node.get("name") if isinstance(node, dict) else node
+            if isinstance(name, str) and normalize_line(name):
+                names.append(normalize_line(name))
+    return names
+
+
+def authors(tree: Any, trafilatura_author: str | None,
+            site_name: str | None) -> tuple[str, ...]:
+    """The article's authors (see :func:`~newscrawler.extraction.authors.page_authors`)."""
+    linked = linked_data(tree)
+    return page_authors(tree, linked, trafilatura_author, site_names(linked, site_name))
+
+
+def free_access(tree: Any) -> bool | None:
+    """schema.org isAccessibleForFree (see :mod:`~newscrawler.extraction.access`)."""
+    return access.free_access(tree, linked_data(tree))
 
 
 def tags(values: list[str]) -> tuple[str, ...]:

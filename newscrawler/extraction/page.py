@@ -46,6 +46,7 @@ class PageFields:
     tags: tuple[str, ...]
     canonical_url: str | None  # <link rel=canonical>/og:url if present, absolute
     site_name: str | None
+    free_access: bool | None = None  # schema.org isAccessibleForFree; None: the page says nothing
 
 
 EMPTY = PageFields(None, None, (), None, None, None, None, (), None, None)
@@ -125,8 +126,8 @@ def _extract(
     site_name = normalize_line(document.sitename) or None
     return PageFields(
         text=text,
-        title=metadata.clean_title(normalize_line(document.title), og_title, site_name),
-        authors=metadata.split_authors(document.author),
+        title=metadata.page_title(tree, document.title, og_title, site_name),
+        authors=metadata.authors(tree, document.author, site_name),
         published=stated_date or to_utc_iso(document.date),
         language=metadata.language(text, declared_language),
         description=normalize_line(document.description) or None,
@@ -134,6 +135,7 @@ def _extract(
         tags=metadata.tags([*(document.categories or ()), *(document.tags or ())]),
         canonical_url=canonical_url,
         site_name=site_name,
+        free_access=metadata.free_access(tree),
     )
 
 
