@@ -38,14 +38,16 @@ def page_authors(
     tree: Any,
     linked: LinkedData,
     trafilatura_author: str | None,
-    site_names: Iterable[str | None] = (),
     order: tuple[str, ...] = AUTHOR_SOURCES,
+    *,
+    drop_names: Iterable[str | None] = (),
 ) -> tuple[str, ...]:
     """The authors from the first source in ``order`` that names any.
 
-    The publication's own name (``site_names``: og:site_name, the JSON-LD publisher) is dropped
-    when real names remain ("Nina Magoley, WDR" -> "Nina Magoley"), and kept when it is the only
-    author given ("ORF.at"): the Fundus truth does both.
+    ``drop_names`` (the publication's own names, say) are left out when other names remain
+    ("Nina Magoley, WDR" -> "Nina Magoley"). The crawler passes none: on the Fundus truth,
+    which keeps a publication named beside a person about as often as it drops it, dropping
+    it lost in 4 of 5 cross-validation folds (0.854 against 0.861 on all pages).
     """
     sources = {
         "json_ld": lambda: json_ld_authors(linked),
@@ -55,7 +57,7 @@ def page_authors(
     for source in order:
         names = _clean_names(sources[source]())
         if names:
-            return _without_publication(names, site_names)
+            return _without(names, drop_names)
     return ()
 
 
@@ -116,7 +118,7 @@ def _clean_names(values: Iterable[str]) -> list[str]:
     return names[:MAX_AUTHORS]
 
 
-def _without_publication(names: list[str], site_names: Iterable[str | None]) -> tuple[str, ...]:
-    publication = {title_key(name, loose=True) for name in site_names if name}
-    people = [name for name in names if title_key(name, loose=True) not in publication]
-    return tuple(people or names)
+def _without(names: list[str], drop_names: Iterable[str | None]) -> tuple[str, ...]:
+    dropped = {title_key(name, loose=True) for name in drop_names if name}
+    kept = [name for name in names if title_key(name, loose=True) not in dropped]
+    return tuple(kept or names)

@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 from newscrawler.extraction import access
 from newscrawler.extraction.authors import page_authors
-from newscrawler.extraction.linked_data import LinkedData, linked_data
+from newscrawler.extraction.linked_data import linked_data
 from newscrawler.extraction.titles import (
     TITLE_SOURCES,
     TitleCandidates,
@@ -34,14 +34,15 @@ __all__ = [
     "language",
     "meta_content",
     "page_title",
-    "site_names",
     "stated_publication_date",
     "tags",
     "title_candidates",
 ]
 
 MIN_LANGID_CHARS = 200       # below this much text the declared language is used
-LANGID_MAX_CHARS = 5_000     # the identifier reads at most this much (its cost is linear)
+# the identifier reads at most this much: its cost is linear (1.45 ms a page at 5 000, 0.25 at
+# 500), and 300, 500, 1 000 and 2 000 gave the same language as 5 000 on all 265 corpus pages
+LANGID_MAX_CHARS = 500
 MAX_TAGS = 30
 LANGID_MIN_CONFIDENCE = 0.5  # normalised probability under which a detection is not trusted
 
@@ -204,22 +205,9 @@ def page_title(tree: Any, trafilatura_title: str | None, og_title: str | None,
     return choose_title(title_candidates(tree, trafilatura_title, og_title), site_name, order)
 
 
-def site_names(linked: LinkedData, site_name: str | None) -> list[str]:
-    """Names the publication goes by: og:site_name (``site_name``) and the JSON-LD publisher."""
-    names = [site_name] if site_name else []
-    for publisher in linked.values("publisher"):
-        for node in publisher if isinstance(publisher, list) else [publisher]:
-            name = node.get("name") if isinstance(node, dict) else node
-            if isinstance(name, str) and normalize_line(name):
-                names.append(normalize_line(name))
-    return names
-
-
-def authors(tree: Any, trafilatura_author: str | None,
-            site_name: str | None) -> tuple[str, ...]:
+def authors(tree: Any, trafilatura_author: str | None) -> tuple[str, ...]:
     """The article's authors (see :func:`~newscrawler.extraction.authors.page_authors`)."""
-    linked = linked_data(tree)
-    return page_authors(tree, linked, trafilatura_author, site_names(linked, site_name))
+    return page_authors(tree, linked_data(tree), trafilatura_author)
 
 
 def free_access(tree: Any) -> bool | None:

@@ -127,7 +127,7 @@ def _extract(
     return PageFields(
         text=text,
         title=metadata.page_title(tree, document.title, og_title, site_name),
-        authors=metadata.authors(tree, document.author, site_name),
+        authors=metadata.authors(tree, document.author),
         published=stated_date or to_utc_iso(document.date),
         language=metadata.language(text, declared_language),
         description=normalize_line(document.description) or None,
