@@ -219,6 +219,13 @@ def run_corpus(corpus: Path, workers: int, folds: int) -> dict[str, Any] | None:
              for row in rows}
     items = {row["id"]: row["fields"] for row in rows}
     report = {"corpus": str(corpus), "rates": metadata_rates(items, truth), "cross_validation": {}}
+    lean = metadata_rates({row["id"]: row["lean"] for row in rows}, truth)
+    report["rates_without_trafilatura_metadata"] = {
+        field: {k: v for k, v in lean[field].items() if k != "misses"} for field in FIELDS}
+    report["same_as_extract_without_trafilatura_metadata"] = {
+        field: _rate(sum(row["lean"].get(field) == row["fields"].get(field) for row in rows),
+                     len(rows))
+        for field in (*FIELDS[:3], "description", "image", "tags", "site_name", "free_access")}
     publishers = {row["id"]: publisher_of(row["id"], row["url"]) for row in rows}
     report["publishers"] = len(set(publishers.values()))
     for field, (default, choices) in VARIANTS.items():
@@ -244,6 +251,14 @@ def print_report(report: dict[str, Any]) -> None:
         print(f"  {field:10s} {entry['rate']:.3f} ({entry['right']}/{entry['pages']}{extra}),"
               f" present {entry['present']:.3f}")
     print(f"  free_access {rates['free_access']}")
+    lean = report["rates_without_trafilatura_metadata"]
+    print("  read without trafilatura's metadata pass (bare_extraction(with_metadata=False)):"
+          + "".join(f" {field} {entry.get('rate') or entry['present']:.3f}"
+                    for field, entry in lean.items())
+          + ("" if "rate" in lean["title"] else " (presence)"))
+    print("    same value as extract() gives now: " + ", ".join(
+        f"{field} {rate:.3f}" for field, rate in
+        report["same_as_extract_without_trafilatura_metadata"].items()))
     for field, cv in report["cross_validation"].items():
         print(f"  cross-validated {field} (default {cv['default']}): chosen per fold"
               f" {cv['chosen_per_fold']}; rate on the folds it was chosen on"

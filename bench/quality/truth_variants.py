@@ -53,7 +53,9 @@ def _site_names(linked: LinkedData, site_name: str | None) -> list[str]:
 
 
 def page_variants(html: bytes, url: str) -> dict[str, Any]:
-    """``{"fields": extract()'s fields, "variants": {field: {variant: value}}}``."""
+    """``{"fields": extract()'s fields, "lean": the same read without trafilatura's metadata
+    pass (:func:`~newscrawler.extraction.metadata.read_metadata` without a document),
+    "variants": {field: {variant: value}}}``."""
     from trafilatura.metadata import extract_metadata
 
     fields = extract(html, url)
@@ -62,11 +64,17 @@ def page_variants(html: bytes, url: str) -> dict[str, Any]:
     variants: dict[str, dict[str, Any]] = {field: {} for field in VARIANTS}
     tree = parse_html(decode_html(html))
     if tree is None:
-        return {"fields": row, "variants": {f: dict.fromkeys(v[1]) for f, v in VARIANTS.items()}}
-    document = extract_metadata(tree, url)
+        return {"fields": row, "lean": row,
+                "variants": {f: dict.fromkeys(v[1]) for f, v in VARIANTS.items()}}
+    og = metadata.meta_content(tree, ".//meta[@property='og:title'][@content]")
+    stated = metadata.stated_publication_date(tree)
+    # the metadata as extract() would read it after bare_extraction(with_metadata=False)
+    lean = asdict(metadata.read_metadata(tree, url, og_title=og, stated_date=stated))
+    lean["authors"], lean["tags"] = list(lean["authors"]), list(lean["tags"])
+    lean["language"] = row["language"]
+    document = extract_metadata(tree, url, metadata.htmldate_params())
     linked = linked_data(tree)
     site_name = normalize_line(document.sitename) or None
-    og = metadata.meta_content(tree, ".//meta[@property='og:title'][@content]")
     candidates = metadata.title_candidates(tree, document.title, og)
     for name in VARIANTS["title"][1]:
         variants["title"][name] = choose_title(candidates, site_name, _order(name))
@@ -75,10 +83,9 @@ def page_variants(html: bytes, url: str) -> dict[str, Any]:
         names = _site_names(linked, site_name) if dropping else ()
         variants["authors"][name] = list(page_authors(tree, linked, document.author,
                                                       _order(order), drop_names=names))
-    stated = metadata.stated_publication_date(tree)
     variants["published"] = {"stated>htmldate": stated or to_utc_iso(document.date),
                              "htmldate": to_utc_iso(document.date)}
     declared = metadata.declared_language(tree)
     for name in VARIANTS["language"][1]:
         variants["language"][name] = metadata.language(fields.text, declared, int(name))
-    return {"fields": row, "variants": variants}
+    return {"fields": row, "lean": lean, "variants": variants}

@@ -6,16 +6,18 @@ paywall flag: ``access.py``."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
+
 from newscrawler.extraction import access
 from newscrawler.extraction.authors import page_authors
 from newscrawler.extraction.linked_data import linked_data
 from newscrawler.extraction.titles import (
-    TITLE_SOURCES,
     TitleCandidates,
     choose_title,
     first_h1,
@@ -26,14 +28,14 @@ from newscrawler.utils.text import normalize_line
 
 __all__ = [
     "MIN_LANGID_CHARS",
+    "PageMetadata",
     "absolute_http_url",
-    "authors",
     "canonical_url",
     "declared_language",
-    "free_access",
+    "htmldate_params",
     "language",
     "meta_content",
-    "page_title",
+    "read_metadata",
     "stated_publication_date",
     "tags",
     "title_candidates",
@@ -59,12 +61,10 @@ _DATE_META = (
     ".//meta[@name='dc.date.issued'][@content]",
     ".//meta[@name='DC.date.issued'][@content]",
 )
-_DATE_ELEMENTS = (
-    ".//time[@itemprop='datePublished'][@datetime]",
-    ".//*[@itemprop='datePublished'][@datetime]",
-    ".//*[@itemprop='datePublished'][@content]",
-    ".//time[@pubdate][@datetime]",
-)
+# microdata, by one compiled XPath: ElementPath (iterfind) builds a Python proxy of every element
+# it walks, XPath only of the matches
+_DATE_ELEMENTS = etree.XPath(
+    "//*[@itemprop='datePublished'][@datetime or @content] | //time[@pubdate][@datetime]")
 _EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)   # "0001-01-01T00:00:00Z" is a CMS placeholder
 _LANG_CODE = re.compile(r"^[a-z]{2}$")
 # py3langid labels that are not ISO 639-1 codes but have a macro-language code.
@@ -171,9 +171,8 @@ def _date_candidates(tree: Any) -> Any:
     for xpath in _DATE_META:
         for element in tree.iterfind(xpath):
             yield element.get("content")
-    for xpath in _DATE_ELEMENTS:
-        for element in tree.iterfind(xpath):
-            yield element.get("datetime") or element.get("content")
+    for element in _DATE_ELEMENTS(tree):
+        yield element.get("datetime") or element.get("content")
 
 
 def _plausible(iso: str) -> bool:
@@ -199,22 +198,6 @@ def title_candidates(tree: Any, trafilatura_title: str | None,
     )
 
 
-def page_title(tree: Any, trafilatura_title: str | None, og_title: str | None,
-               site_name: str | None, order: tuple[str, ...] = TITLE_SOURCES) -> str | None:
-    """The article's headline (see :func:`~newscrawler.extraction.titles.choose_title`)."""
-    return choose_title(title_candidates(tree, trafilatura_title, og_title), site_name, order)
-
-
-def authors(tree: Any, trafilatura_author: str | None) -> tuple[str, ...]:
-    """The article's authors (see :func:`~newscrawler.extraction.authors.page_authors`)."""
-    return page_authors(tree, linked_data(tree), trafilatura_author)
-
-
-def free_access(tree: Any) -> bool | None:
-    """schema.org isAccessibleForFree (see :mod:`~newscrawler.extraction.access`)."""
-    return access.free_access(tree, linked_data(tree))
-
-
 def tags(values: list[str]) -> tuple[str, ...]:
     """Categories and tags; a keyword LIST in one value ("EA,Microsoft,Sony") is split, but a
     single comma is part of a name ("Trump, Donald J")."""
@@ -238,3 +221,117 @@ def _unique(values: Any) -> tuple[str, ...]:
             seen.add(key)
             result.append(cleaned)
     return tuple(result)
+
+
+@dataclass(frozen=True, slots=True)
+class PageMetadata:
+    title: str | None
+    authors: tuple[str, ...]
+    published: str | None      # ISO 8601 in UTC with its offset
+    description: str | None
+    image: str | None          # absolute http(s) URL
+    tags: tuple[str, ...]
+    site_name: str | None
+    free_access: bool | None
+
+
+def read_metadata(tree: Any, url: str, *, og_title: str | None, stated_date: str | None,
+                  document: Any = None) -> PageMetadata:
+    """Every metadata field of the page, our own lookups first.
+
+    ``document`` is what ``trafilatura.bare_extraction(with_metadata=True)`` (or
+    ``extract_metadata``) found; its values fill what the page does not state in JSON-LD,
+    meta tags or ``<h1>``. Without it (``with_metadata=False``, 20-27 % cheaper a call), only
+    the parts of trafilatura's metadata whose answer is still unknown run: its reading of
+    <meta> tags (0.4 ms), its title and byline searches only when the page states no title or
+    author, htmldate only when no date is stated, its category and tag link searches only when
+    the page declares none.
+    """
+    linked = linked_data(tree)
+    metas = document if document is not None else _meta_tags(tree)  # trafilatura's Document
+    site_name = normalize_line(metas.sitename) or _publisher_name(linked)
+    candidates = title_candidates(tree, getattr(document, "title", None), og_title)
+    if document is None and not candidates.values():
+        from trafilatura.metadata import extract_title
+
+        candidates = title_candidates(tree, extract_title(tree), og_title)
+    # trafilatura's author: its byline search when it ran, else its reading of <meta> tags
+    # (article:author, itemprop=author...), and the byline search only when that says nothing
+    names = page_authors(tree, linked, metas.author)
+    if document is None and not names:
+        from trafilatura.metadata import extract_author
+
+        names = page_authors(tree, linked, extract_author(tree))
+    published = stated_date
+    if not published:
+        found = document.date if document is not None else _htmldate(tree, url)
+        published = to_utc_iso(found)
+    return PageMetadata(
+        title=choose_title(candidates, site_name),
+        authors=names,
+        published=published,
+        description=normalize_line(metas.description) or _first_text(linked, "description"),
+        image=absolute_http_url(url, metas.image or _ld_image(linked)),
+        tags=tags(_categories_and_tags(tree, linked, metas, document)),
+        site_name=site_name,
+        free_access=access.free_access(tree, linked),
+    )
+
+
+def htmldate_params(extensive: bool = True) -> dict[str, Any]:
+    """What htmldate is asked: the publication date (not the last modification), with time."""
+    return {
+        "original_date": True,
+        "extensive_search": extensive,
+        "outputformat": "%Y-%m-%dT%H:%M:%S%z",  # keeps time and zone where the page has them
+        "max_date": (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d"),
+    }
+
+
+def _meta_tags(tree: Any) -> Any:
+    """trafilatura's reading of <meta> tags (og:, twitter:, description, keywords...)."""
+    from trafilatura.metadata import examine_meta
+
+    return examine_meta(tree)
+
+
+def _htmldate(tree: Any, url: str) -> str | None:
+    from htmldate import find_date
+
+    return find_date(tree, url=url or None, **htmldate_params())
+
+
+def _publisher_name(linked: Any) -> str | None:
+    for publisher in linked.values("publisher"):
+        for node in publisher if isinstance(publisher, list) else [publisher]:
+            name = node.get("name") if isinstance(node, dict) else None
+            if isinstance(name, str) and normalize_line(name):
+                return normalize_line(name)
+    return None
+
+
+def _first_text(linked: Any, key: str) -> str | None:
+    return next((normalize_line(v) for v in linked.values(key)
+                 if isinstance(v, str) and normalize_line(v)), None)
+
+
+def _ld_image(linked: Any) -> str | None:
+    for value in linked.values("image"):
+        for node in value if isinstance(value, list) else [value]:
+            url = node.get("url") if isinstance(node, dict) else node
+            if isinstance(url, str) and url.strip():
+                return url
+    return None
+
+
+def _categories_and_tags(tree: Any, linked: Any, metas: Any, document: Any) -> list[str]:
+    if document is not None:
+        return [*(document.categories or ()), *(document.tags or ())]
+    stated = [*(metas.categories or ()), *(metas.tags or ())]
+    sections = [v for v in linked.values("articleSection") if isinstance(v, str)]
+    keywords = [v for v in linked.values("keywords") if isinstance(v, str)]
+    if stated or sections or keywords:
+        return [*sections, *stated, *keywords]
+    from trafilatura.metadata import extract_catstags
+
+    return [*extract_catstags("category", tree), *extract_catstags("tag", tree)]
