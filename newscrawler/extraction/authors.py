@@ -65,13 +65,14 @@ def json_ld_authors(linked: LinkedData) -> list[str]:
     """``author`` (else ``creator``) of the first Article-like object that has one."""
     for key in ("author", "creator"):
         for value in linked.values(key):
-            names = list(_names(value))
+            names = list(_names(value, linked))
             if names:
                 return names
     return []
 
 
-def _names(value: Any) -> Iterable[str]:
+def _names(value: Any, linked: LinkedData) -> Iterable[str]:
+    value = linked.resolve(value)
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
@@ -84,7 +85,7 @@ def _names(value: Any) -> Iterable[str]:
             yield f"{value['givenName']} {value.get('familyName') or ''}"
     elif isinstance(value, list):
         for item in value:
-            yield from _names(item)
+            yield from _names(item, linked)
 
 
 def _meta_authors(tree: Any) -> list[str]:

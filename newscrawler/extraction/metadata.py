@@ -249,7 +249,7 @@ def read_metadata(tree: Any, url: str, *, og_title: str | None, stated_date: str
     """
     linked = linked_data(tree)
     metas = document if document is not None else _meta_tags(tree)  # trafilatura's Document
-    site_name = normalize_line(metas.sitename) or _publisher_name(linked)
+    site_name = _site_name(tree, linked, metas.sitename, url)
     candidates = title_candidates(tree, getattr(document, "title", None), og_title)
     if document is None and not candidates.values():
         from trafilatura.metadata import extract_title
@@ -304,10 +304,23 @@ def _htmldate(tree: Any, url: str) -> str | None:
 def _publisher_name(linked: Any) -> str | None:
     for publisher in linked.values("publisher"):
         for node in publisher if isinstance(publisher, list) else [publisher]:
+            node = linked.resolve(node)
             name = node.get("name") if isinstance(node, dict) else None
             if isinstance(name, str) and normalize_line(name):
                 return normalize_line(name)
     return None
+
+
+def _site_name(tree: Any, linked: Any, meta_site: str | None, url: str) -> str | None:
+    """og:site_name as the page writes it ("Seznam Zprávy", where trafilatura's answer is
+    "Seznam_Zpravy" from JSON-LD), else the JSON-LD publisher, else trafilatura's or another
+    <meta> (a Twitter handle without its "@", never a URL), else the host name."""
+    stated = meta_content(tree, ".//meta[@property='og:site_name'][@content]")
+    other = normalize_line(meta_site).lstrip("@")
+    if other.startswith(("http://", "https://")):
+        other = ""
+    host = (urlsplit(url).hostname or "").removeprefix("www.") if url else ""
+    return stated or _publisher_name(linked) or other or host or None
 
 
 def _first_text(linked: Any, key: str) -> str | None:
@@ -325,13 +338,12 @@ def _ld_image(linked: Any) -> str | None:
 
 
 def _categories_and_tags(tree: Any, linked: Any, metas: Any, document: Any) -> list[str]:
+    """trafilatura's categories (JSON-LD articleSection, else links to /category/ pages) and
+    tags (<meta> keywords and article:tag, else links to /tag/ pages)."""
     if document is not None:
         return [*(document.categories or ()), *(document.tags or ())]
-    stated = [*(metas.categories or ()), *(metas.tags or ())]
-    sections = [v for v in linked.values("articleSection") if isinstance(v, str)]
-    keywords = [v for v in linked.values("keywords") if isinstance(v, str)]
-    if stated or sections or keywords:
-        return [*sections, *stated, *keywords]
     from trafilatura.metadata import extract_catstags
 
-    return [*extract_catstags("category", tree), *extract_catstags("tag", tree)]
+    categories = [v for v in linked.values("articleSection") if isinstance(v, str)]
+    categories = categories or extract_catstags("category", tree)
+    return [*categories, *(metas.tags or extract_catstags("tag", tree))]

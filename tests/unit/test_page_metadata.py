@@ -124,6 +124,11 @@ def test_a_byline_is_split_into_names(byline, names):
     (page(scripts=[{"@graph": [{"@type": "WebPage", "author": "Web Team"},
                                {"@type": "NewsArticle", "author": "Jane Doe"}]}]), None,
      ("Jane Doe",)),
+    # an author given by reference to a Person of the @graph (Yoast SEO's way)
+    (page(scripts=[{"@graph": [
+        {"@type": "Article", "author": {"@id": "https://b.example/#/person/1"}},
+        {"@type": "Person", "@id": "https://b.example/#/person/1", "name": "admin"}]}]),
+     "Admin", ("admin",)),
     # then <meta name=author>; an e-mail address is no name: trafilatura's byline then
     (page(head='<meta name="author" content="Jane Doe">'), "Someone Else", ("Jane Doe",)),
     (page(head='<meta name="author" content="j.doe@example.com">'), "Jane Doe", ("Jane Doe",)),
