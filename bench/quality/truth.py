@@ -47,6 +47,7 @@ from bench.paths import DEFAULT_CORPUS, RESULTS_DIR
 from bench.quality.truth_variants import VARIANTS, page_variants
 from bench.quality.workers import corpus_pool, quiet_logs, worker_page
 from bench.scoring import load_corpus
+from newscrawler.extraction.titles import headline_keys, title_key
 from newscrawler.utils.text import normalize_line
 
 __all__ = ["cross_validate", "metadata_rates", "same_authors", "same_instant", "same_language",
@@ -211,11 +212,11 @@ def run_corpus(corpus: Path, workers: int, folds: int) -> dict[str, Any] | None:
     truth_file = corpus / "ground-truth.json"
     if not truth_file.is_file():
         return None
-    truth = json.loads(truth_file.read_text(encoding="utf-8"))
+    full_truth = json.loads(truth_file.read_text(encoding="utf-8"))
     pages = load_corpus(corpus)
     with corpus_pool(corpus, workers) as pool:
         rows = pool.map(_task, range(len(pages)))
-    truth = {row["id"]: {k: v for k, v in truth[row["id"]].items() if k in FIELDS}
+    truth = {row["id"]: {k: v for k, v in full_truth[row["id"]].items() if k in FIELDS}
              for row in rows}
     items = {row["id"]: row["fields"] for row in rows}
     report = {"corpus": str(corpus), "rates": metadata_rates(items, truth), "cross_validation": {}}
@@ -226,6 +227,7 @@ def run_corpus(corpus: Path, workers: int, folds: int) -> dict[str, Any] | None:
         field: _rate(sum(row["lean"].get(field) == row["fields"].get(field) for row in rows),
                      len(rows))
         for field in (*FIELDS[:3], "description", "image", "tags", "site_name", "free_access")}
+    report["text_opens_with_the_headline"] = _openings(rows, full_truth)
     publishers = {row["id"]: publisher_of(row["id"], row["url"]) for row in rows}
     report["publishers"] = len(set(publishers.values()))
     for field, (default, choices) in VARIANTS.items():
@@ -237,6 +239,23 @@ def run_corpus(corpus: Path, workers: int, folds: int) -> dict[str, Any] | None:
         report["cross_validation"][field] = {"default": default,
                                              **cross_validate(hits, publishers, folds)}
     return report
+
+
+def _openings(rows: list[dict[str, Any]], full_truth: dict[str, dict[str, Any]]) -> dict:
+    """Does the first-paragraph rule hold? Against the truth's own title (not ours): pages whose
+    text opens with the headline, how many the merge drops it from, and first paragraphs it
+    drops that the truth's body keeps (text lost)."""
+    opens = dropped = lost = 0
+    for row in rows:
+        first, truth = row["first_paragraph"]["first"], full_truth[row["id"]]
+        key = title_key(first or "", loose=True)
+        body_first = (truth.get("articleBody") or "").partition("\n\n")[0]
+        if key and truth.get("title") and key in headline_keys(truth["title"]):
+            opens += 1
+            dropped += row["first_paragraph"]["dropped"]
+        if row["first_paragraph"]["dropped"] and key == title_key(body_first, loose=True):
+            lost += 1
+    return {"pages": opens, "dropped": dropped, "dropped_but_in_the_truth_body": lost}
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -251,6 +270,10 @@ def print_report(report: dict[str, Any]) -> None:
         print(f"  {field:10s} {entry['rate']:.3f} ({entry['right']}/{entry['pages']}{extra}),"
               f" present {entry['present']:.3f}")
     print(f"  free_access {rates['free_access']}")
+    opening = report["text_opens_with_the_headline"]
+    print(f"  text opens with the truth's headline: {opening['pages']} pages, dropped by the"
+          f" merge on {opening['dropped']}; dropped though the truth's body has it:"
+          f" {opening['dropped_but_in_the_truth_body']}")
     lean = report["rates_without_trafilatura_metadata"]
     print("  read without trafilatura's metadata pass (bare_extraction(with_metadata=False)):"
           + "".join(f" {field} {entry.get('rate') or entry['present']:.3f}"

@@ -13,6 +13,7 @@ from newscrawler.extraction import metadata
 from newscrawler.extraction.authors import AUTHOR_SOURCES, page_authors
 from newscrawler.extraction.decoding import decode_html, parse_html
 from newscrawler.extraction.linked_data import LinkedData, linked_data
+from newscrawler.extraction.merge import without_headline
 from newscrawler.extraction.page import extract
 from newscrawler.extraction.titles import TITLE_SOURCES, choose_title
 from newscrawler.utils.dates import to_utc_iso
@@ -88,4 +89,14 @@ def page_variants(html: bytes, url: str) -> dict[str, Any]:
     declared = metadata.declared_language(tree)
     for name in VARIANTS["language"][1]:
         variants["language"][name] = metadata.language(fields.text, declared, int(name))
-    return {"fields": row, "lean": lean, "variants": variants}
+    return {"fields": row, "lean": lean, "variants": variants,
+            "first_paragraph": first_paragraph(fields.text, fields.title)}
+
+
+def first_paragraph(text: str | None, title: str | None) -> dict[str, Any]:
+    """The text's first paragraph, and whether the merge's rule
+    (:func:`~newscrawler.extraction.merge.without_headline`) drops it as a repeated headline."""
+    if not text:
+        return {"first": None, "dropped": False}
+    return {"first": text.partition("\n\n")[0],
+            "dropped": bool(title) and without_headline(text, None, title) != text}
