@@ -176,3 +176,27 @@ def test_extract_gives_the_headline_from_the_page_in_other_languages_too():
 
 def test_invisible_characters_do_not_reach_a_line():
     assert normalize_line("Helikopter\u00adlandeplatz\u200b") == "Helikopterlandeplatz"
+
+
+def test_without_trafilaturas_metadata_pass_every_field_is_still_read():
+    from newscrawler.extraction.metadata import read_metadata
+
+    html = page(head='<meta property="og:title" content="Tram line approved - City News">'
+                     '<meta property="og:site_name" content="City News">'
+                     '<meta name="description" content="The council said yes.">'
+                     '<meta property="og:image" content="/img/tram.jpg">'
+                     '<meta property="article:tag" content="transport">',
+                body="<h1>Tram line approved</h1>",
+                scripts=[{"@type": "NewsArticle", "datePublished": "2024-03-05T09:30:00Z",
+                          "author": {"@type": "Person", "name": "Jane Doe"},
+                          "isAccessibleForFree": "False"}])
+    tree = tree_of(html)
+    found = read_metadata(tree, "https://city.example/a", og_title="Tram line approved - City News",
+                          stated_date=stated_publication_date(tree))
+    assert found.title == "Tram line approved"
+    assert found.authors == ("Jane Doe",)
+    assert found.published == "2024-03-05T09:30:00+00:00"
+    assert (found.site_name, found.description) == ("City News", "The council said yes.")
+    assert found.image == "https://city.example/img/tram.jpg"
+    assert "transport" in found.tags
+    assert found.free_access is False
