@@ -32,5 +32,6 @@ class Article:
     entry_id: str | None = None       # the feed entry's id/guid, used to recognise it later
     category: str | None = None       # the feed list's category for the feed (OPML folder)
     publisher: str | None = None      # news sitemap's <news:name>, else the page's site name
+    free_access: bool | None = None   # schema.org isAccessibleForFree; None: the page says nothing
     warc: dict[str, Any] | None = None  # {"file", "offset"}: the WARC record of the page
     source: str | None = None         # the WARC file of an article that no feed listed

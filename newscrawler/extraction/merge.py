@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from newscrawler.extraction.page import PageFields
-from newscrawler.extraction.titles import TITLE_SEPARATORS, title_key
+from newscrawler.extraction.titles import headline_keys, title_key
 from newscrawler.items import Article, TextSource
 from newscrawler.sources.parsed import FeedEntry
 from newscrawler.utils.urls import canonical_url, site_key
@@ -54,6 +54,7 @@ def build_article(
         entry_id=entry.entry_id,
         category=category,
         publisher=entry.publisher or (page.site_name if page else None),
+        free_access=page.free_access if page else None,
         warc=warc,
         source=source,
     )
@@ -82,7 +83,7 @@ def _headline(feed_title: str | None, page_title: str | None) -> str | None:
     if not (feed_title and page_title):
         return feed_title or page_title
     page_key = title_key(page_title, loose=True)
-    if page_key != title_key(feed_title, loose=True) and page_key in _headline_keys(feed_title):
+    if page_key != title_key(feed_title, loose=True) and page_key in headline_keys(feed_title):
         return page_title
     return feed_title or page_title
 
@@ -102,15 +103,7 @@ def without_headline(text: str | None, *titles: str | None) -> str | None:
         return text
     key = title_key(first, loose=True)
     for title in titles:
-        if key and title and key in _headline_keys(title):
+        if key and title and key in headline_keys(title):
             return rest
     return text
 
-
-def _headline_keys(title: str) -> set[str]:
-    keys = {title_key(title, loose=True)}
-    for separator in TITLE_SEPARATORS:
-        for head, _, tail in (title.rpartition(separator), title.partition(separator)):
-            if head and tail:
-                keys.update((title_key(head, loose=True), title_key(tail, loose=True)))
-    return keys

@@ -23,8 +23,7 @@ from newscrawler.extraction.evidence import (
     declared_article_body,
     misses_declared_text,
 )
-from newscrawler.utils.dates import to_utc_iso
-from newscrawler.utils.text import normalize_line, normalize_text
+from newscrawler.utils.text import normalize_text
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -52,6 +51,7 @@ class PageFields:
     tags: tuple[str, ...]
     canonical_url: str | None  # <link rel=canonical>/og:url if present, absolute
     site_name: str | None
+    free_access: bool | None = None  # schema.org isAccessibleForFree; None: the page says nothing
 
 
 EMPTY = PageFields(None, None, (), None, None, None, None, (), None, None)
@@ -134,18 +134,20 @@ def _extract(
     if raw_text and options.plain_tables:
         raw_text = _plain_tables(raw_text)
     text = normalize_text(raw_text) or None
-    site_name = normalize_line(document.sitename) or None
+    found = metadata.read_metadata(tree, url, og_title=og_title, stated_date=stated_date,
+                                   document=document)
     return PageFields(
         text=text,
-        title=metadata.clean_title(normalize_line(document.title), og_title, site_name),
-        authors=metadata.split_authors(document.author),
-        published=stated_date or to_utc_iso(document.date),
+        title=found.title,
+        authors=found.authors,
+        published=found.published,
         language=metadata.language(text, declared_language),
-        description=normalize_line(document.description) or None,
-        image=metadata.absolute_http_url(url, document.image),
-        tags=metadata.tags([*(document.categories or ()), *(document.tags or ())]),
+        description=found.description,
+        image=found.image,
+        tags=found.tags,
         canonical_url=canonical_url,
-        site_name=site_name,
+        site_name=found.site_name,
+        free_access=found.free_access,
     )
 
 

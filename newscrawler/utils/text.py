@@ -15,7 +15,9 @@ from lxml import etree
 __all__ = ["html_to_text", "normalize_line", "normalize_text"]
 
 _SPACES = re.compile(r"[^\S\n]+")          # whitespace except newlines
-_BLANK_RUNS = re.compile(r"\n\s*\n+")
+# soft hyphen, zero-width space, word joiner, BOM: invisible, yet "Helikopter\u00adlandeplatz"
+# and "Helikopterlandeplatz" differ for every comparison, search and de-duplication downstream
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
 _BLOCK_TAGS = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
     "pre", "table", "tr", "section", "article", "figure", "figcaption", "header", "footer",
@@ -23,10 +25,11 @@ _BLOCK_TAGS = {
 
 
 def normalize_line(value: str | None) -> str:
-    """One line of text: entities decoded, all whitespace (newlines too) collapsed to one space."""
+    """One line of text: entities decoded, invisible characters (soft hyphens, zero-width
+    spaces) removed, all whitespace (newlines too) collapsed to one space."""
     if not value:
         return ""
-    return " ".join(html.unescape(value).split())
+    return " ".join(html.unescape(value).translate(_INVISIBLE).split())
 
 
 def normalize_text(value: str | None) -> str:

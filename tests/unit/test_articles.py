@@ -131,3 +131,12 @@ def test_the_publisher_is_the_news_sitemaps_else_the_pages_site_name():
                  ).publisher == "The Herald"
     assert build(entry(), page(site_name="Herald Online")).publisher == "Herald Online"
     assert build(entry(), None).publisher is None
+
+
+@pytest.mark.parametrize("flag", [True, False, None])
+def test_the_pages_paywall_flag_reaches_the_article(flag):
+    assert build(entry(), page(free_access=flag)).free_access is flag
+
+
+def test_an_article_without_a_page_says_nothing_about_its_paywall():
+    assert build(entry(), None).free_access is None

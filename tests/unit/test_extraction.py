@@ -337,14 +337,16 @@ def test_short_precision_result_falls_back_to_the_balanced_text(monkeypatch):
     def fake_bare_extraction(tree, url, options, *, with_metadata):
         calls.append(options.favor_precision)
         if options.favor_precision:  # precision mode lost the article: a reprint notice only
-            return Document(title="Headline here", text="Reprints: call our syndication desk.")
+            return Document(description="Said by the precision run.",
+                            text="Reprints: call our syndication desk.")
         return Document(text=long_text)
 
     monkeypatch.setattr(extraction, "_bare_extraction", fake_bare_extraction)
     fields = extract(article_page(), URL)
     assert calls == [True, False]
     assert fields.text is not None and BODY[0] in fields.text
-    assert fields.title == "Headline here"  # metadata still from the first (precision) run
+    # metadata still from the first (precision) run
+    assert fields.description == "Said by the precision run."
 
     calls.clear()
     fields = extract(article_page(), URL,
