@@ -3,9 +3,10 @@
 A crawl holds tens of thousands of long-lived objects (queued requests and their feed entries,
 the dupefilter, Scrapy's and Twisted's machinery) and allocates fast (a response, its headers,
 Deferreds, an item per article). With Python's default thresholds (700, 10, 10) the collector
-ran ~700 young and 6 full collections in a 1,200-article CPU-bound crawl: 0.55 ms of the crawl
-process's CPU per article, and each full collection held the reactor ~75 ms. A larger young
-threshold collects the same garbage in fewer passes (bench/run cpu scenario; docs/extraction.md).
+ran 703 young, 64 middle and 6 full collections in a 1,200-article CPU-bound crawl: 0.51 ms of
+the crawl process's CPU per article, each full collection holding the reactor ~70 ms. With a
+young threshold of 20,000: 50, 5 and 1, 0.08 ms an article, the same peak RSS: the same garbage
+collected in fewer passes (docs/crawl-cost.md).
 
 Not Scrapy's: Scrapy has no setting for it. An extension (Scrapy's mechanism for what a whole
 crawl process needs) sets it while the engine runs and restores the thresholds it found when

@@ -46,9 +46,9 @@ ROBOTSTXT_PREFETCH = False
 CONCURRENT_ITEMS = 16
 # Objects allocated (net of those freed) before Python collects its youngest generation (its
 # default: 700; 0 keeps Python's). The crawl process keeps tens of thousands of objects alive and
-# allocates fast: at 700 the collector took 0.55 ms of its CPU per article in a CPU-bound crawl
-# (~700 young and 6 full collections for 1,200 articles, each full one stalling the reactor for
-# ~75 ms); at 20,000 it took 0.05 ms, the garbage still collected (newscrawler/collector.py).
+# allocates fast: at 700 the collector took 0.51 ms of its CPU per article in a CPU-bound crawl
+# (703 young, 64 middle and 6 full collections for 1,200 articles, each full one stalling the
+# reactor ~70 ms); at 20,000 0.08 ms (50, 5 and 1), same peak RSS (newscrawler/collector.py).
 GC_YOUNG_THRESHOLD = 20_000
 DOWNLOAD_TIMEOUT = 30                 # seconds per request
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024   # bytes, also after decompression (Scrapy: 1 GiB)
@@ -192,7 +192,11 @@ WARC_MAX_BYTES = 1_000_000_000        # bytes: a file rolls over once it is this
 WARC_GZIP_LEVEL = 2
 
 # --- Extraction ------------------------------------------------------------------------------
-EXTRACT_WORKERS = 0                   # processes for trafilatura and sources; 0: one per core
+# Processes for trafilatura and sources; 0: one per core. The crawl process needs ~0.1 of a core
+# on a CPU-bound crawl and the workers yield to it (nice 10): on 2 cores, cores - 1 workers
+# left most of a core idle (0.48x against 0.72x single-core bare_extraction, same loaded run),
+# cores + 1 only added switching and ~200 MB (0.65x). See docs/crawl-cost.md.
+EXTRACT_WORKERS = 0
 EXTRACT_TIMEOUT = 20.0                # seconds one page may take before it is given up
 FEED_PARSE_TIMEOUT = 60.0             # seconds one feed or sitemap may take to parse (big: seconds)
 MIN_PAGE_TEXT_CHARS = 200             # shorter page text is a teaser: use the feed's text
