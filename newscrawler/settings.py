@@ -193,9 +193,10 @@ WARC_GZIP_LEVEL = 2
 
 # --- Extraction ------------------------------------------------------------------------------
 # Processes for trafilatura and sources; 0: one per core. The crawl process needs ~0.1 of a core
-# on a CPU-bound crawl and the workers yield to it (nice 10): on 2 cores, cores - 1 workers
-# left most of a core idle (0.48x against 0.72x single-core bare_extraction, same loaded run),
-# cores + 1 only added switching and ~200 MB (0.65x). See docs/crawl-cost.md.
+# on a CPU-bound crawl (4 ms an article) and the workers yield to it (nice 10). On 2 cores the
+# cpu benchmark projects, from the CPU each part used, 1.40x single-core bare_extraction with
+# one worker per core, 0.75x with cores - 1 (most of a core left idle) and 1.33x with cores + 1
+# (more worker CPU an article, ~200 MB more). See docs/crawl-cost.md.
 EXTRACT_WORKERS = 0
 EXTRACT_TIMEOUT = 20.0                # seconds one page may take before it is given up
 FEED_PARSE_TIMEOUT = 60.0             # seconds one feed or sitemap may take to parse (big: seconds)
