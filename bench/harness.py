@@ -43,7 +43,8 @@ class Sample:
     children: int            # number of descendants alive
     cpu_main: float = 0.0      # CPU seconds so far: the crawl process
     cpu_children: float = 0.0  # ... its live descendants
-    cpu_self: float = 0.0      # ... this process (monitor) and the simulated web's
+    cpu_self: float = 0.0      # ... this process (the monitor)
+    cpu_server: float = 0.0    # ... the simulated web's process (elsewhere on a real crawl)
     cpu_machine: float = 0.0   # ... every process on the machine (busy time of all cores)
     rss_by_kind: dict[str, int] = field(default_factory=dict)  # descendants by kind, bytes
 
@@ -66,7 +67,8 @@ class CrawlRun:
     cpu_main: float = 0.0     # CPU seconds of the crawl process (last sample before exit)
     cpu_workers: float = 0.0  # CPU seconds of its descendants (last sample of each)
     cpu_tree: float = 0.0     # CPU seconds of the whole tree, from getrusage(RUSAGE_CHILDREN)
-    cpu_harness: float = 0.0  # CPU seconds of THIS process and the simulated web's meanwhile
+    cpu_harness: float = 0.0  # CPU seconds of THIS process (the monitor) meanwhile
+    cpu_server: float = 0.0   # CPU seconds of the simulated web's process meanwhile
     timed_out: bool = False
     # (time.time(), articles written, requests queued, requests in the downloader) from the
     # crawl's progress lines (every PROGRESS_INTERVAL seconds, whole-second timestamps)
@@ -179,7 +181,7 @@ def run_crawl(workdir: Path, feeds: Path | None, settings: dict[str, str], *, la
 
     server = _process(server_pid)
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    self_before = _own_cpu(server)
+    self_before, server_before = _own_cpu(), _server_cpu(server)
     with log_path.open("wb") as log_file:
         started = time.time()
         proc = subprocess.Popen(command, cwd=workdir, env=crawl_env(), stdout=log_file,
@@ -205,7 +207,7 @@ def run_crawl(workdir: Path, feeds: Path | None, settings: dict[str, str], *, la
             time.sleep(POLL_SECONDS)
         ended = time.time()
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    self_after = _own_cpu(server)
+    self_after, server_after = _own_cpu(), _server_cpu(server)
     written = counter.poll()
 
     log = log_path.read_text(encoding="utf-8", errors="replace")
@@ -223,6 +225,7 @@ def run_crawl(workdir: Path, feeds: Path | None, settings: dict[str, str], *, la
         progress=parse_progress(log),
         samples=samples, cpu_main=main_cpu,
         cpu_workers=sum(cpu_seen.values()), cpu_tree=tree, cpu_harness=harness,
+        cpu_server=server_after - server_before,
         timed_out=timed_out,
     )
 
@@ -251,14 +254,19 @@ def _process(pid: int | None) -> psutil.Process | None:
         return None
 
 
-def _own_cpu(server: psutil.Process | None) -> float:
-    """CPU seconds of this process, plus the simulated web's when it runs in its own."""
+def _own_cpu() -> float:
+    """CPU seconds of this process (the monitor; the simulated web when served in-process)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
-    total = own.ru_utime + own.ru_stime
+    return own.ru_utime + own.ru_stime
+
+
+def _server_cpu(server: psutil.Process | None) -> float:
+    """CPU seconds of the simulated web when it runs in a process of its own, else 0: it is
+    counted apart because on a real crawl the sites' servers are elsewhere."""
     if server is not None:
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            total += _cpu(server.cpu_times())
-    return total
+            return _cpu(server.cpu_times())
+    return 0.0
 
 
 def _sample(watched: psutil.Process, counter: _LineCounter, cpu_seen: dict[int, float],
@@ -292,7 +300,7 @@ def _sample(watched: psutil.Process, counter: _LineCounter, cpu_seen: dict[int, 
     busy = machine.user + machine.nice + machine.system + getattr(machine, "irq", 0.0) + getattr(
         machine, "softirq", 0.0) + getattr(machine, "steal", 0.0)
     return Sample(time.time(), counter.poll(), rss_main, rss_children, alive, main_cpu,
-                  cpu_children, _own_cpu(server), busy, by_kind), main_cpu
+                  cpu_children, _own_cpu(), _server_cpu(server), busy, by_kind), main_cpu
 
 
 def window_cpu(samples: list[Sample], start: float, end: float) -> dict[str, float] | None:
@@ -313,10 +321,11 @@ def window_cpu(samples: list[Sample], start: float, end: float) -> dict[str, flo
         "crawl_process": (b.cpu_main - a.cpu_main) / span,
         "workers": (b.cpu_children - a.cpu_children) / span,
         "bench_process": (b.cpu_self - a.cpu_self) / span,
+        "web_server": (b.cpu_server - a.cpu_server) / span,
         "machine": (b.cpu_machine - a.cpu_machine) / span,
     }
     out["other"] = max(0.0, out["machine"] - out["crawl_process"] - out["workers"]
-                       - out["bench_process"])
+                       - out["bench_process"] - out["web_server"])
     return out
 
 

@@ -114,6 +114,7 @@ CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "BACKOFF_MAX_DELAY": _number(float, 0),
     "BACKOFF_RECOVERY": _number(float, 0),
     "EXTRACT_WORKERS": _number(int, 0),
+    "GC_YOUNG_THRESHOLD": _number(int, 0),
     "EXTRACT_TIMEOUT": _number(float, 0.001),
     "FEED_PARSE_TIMEOUT": _number(float, 0.001),
     "MIN_PAGE_TEXT_CHARS": _number(int, 0),

@@ -32,10 +32,14 @@ broad
     CONCURRENT_REQUESTS=10 and with 100, where politeness rather than the cap binds.
 cpu
     2,000 real article pages from the corpus (--quick: 300) over 20 sites, no latency, no delay,
-    CONCURRENT_REQUESTS=32, 16 per site. Compared with the same ``extract()`` work in ONE
-    process on one core, measured in this process before, between and after the crawls. Rows:
-    the default pool (one worker per core) and EXTRACT_WORKERS=1. Target: >= 1.5x the
-    single-core rate on 2 cores. Without the corpus, generated pages are used (and said so).
+    CONCURRENT_REQUESTS=32, 16 per site (``bench/run/cpu.py``). Compared with ONE core of plain
+    ``trafilatura.bare_extraction(html, with_metadata=True)`` and of our ``extract()`` on the
+    same pages, both measured in this process before, between and after the crawls. Rows: the
+    default pool (one worker per core), cores - 1 and cores + 1 workers. Target: >= 1.6x the
+    single-core bare_extraction rate on 2 cores (the limit is 2x). Each row also says where the
+    CPU went, in ms per article: the crawl process, the extraction workers, the simulated web's
+    server (its own process, counted apart: on a real crawl the sites are elsewhere) and the
+    monitor. Without the corpus, generated pages are used (and said so).
 memory
     ``memory_web(20000, 20)`` (--quick: 2,000), no latency, no delay: peak RSS of the crawl
     process plus its descendants (extraction workers, by kind; psutil, every 0.2 s), RSS at
@@ -71,9 +75,10 @@ both and the JSONL ``fetched_at`` has one-second resolution, too coarse for a 30
 last write is the JSONL file's mtime (the writer flushes every line). The single-core reference
 extracts each distinct page once (real pages repeat under other URLs to make 2,000) and weights
 it by how often the crawl fetches it: the same work, in less time. Also reported, because the
-machine is shared: the cores each process used during the window (workers, reactor, simulated
-web, and every OTHER process on the machine), and a projection from CPU seconds of the
-x-single-core rate on idle cores -- a projection, never a substitute for the measured ratio.
+machine is shared: the CPU each process used during the window (workers, crawl process,
+simulated web, monitor) per article, the cores every OTHER process on the machine used, and a
+projection from CPU seconds of the x-single-core rates on idle cores (crawl process and workers
+only) -- a projection, never a substitute for the measured ratio.
 """
 
 from __future__ import annotations

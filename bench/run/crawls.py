@@ -114,7 +114,8 @@ class Bench:
             "ratio_physical": a.wall / a.physical_bound if a.physical_bound else None,
             "analysis": a.as_dict(sites=True),
             "cpu_s": {"crawl_process": run.cpu_main, "descendants": run.cpu_workers,
-                      "crawl_tree": run.cpu_tree, "bench_process": run.cpu_harness},
+                      "crawl_tree": run.cpu_tree, "bench_process": run.cpu_harness,
+                      "web_server": run.cpu_server},
             "peak_rss_mb": run.peak_rss(),
             "stats": {k: v for k, v in stats.items()
                       if k.startswith(("newscrawler/", "retry/", "memusage/", "downloader/res"

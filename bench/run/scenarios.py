@@ -3,26 +3,19 @@ settings, and what each adds to its rows."""
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable
 
 from bench import bounds, harness, timeline
 from bench.run.archive import warc
-from bench.run.cpuweb import FAST, cpu_web
+from bench.run.cpu import cpu
+from bench.run.cpuweb import FAST
 from bench.run.crawls import Bench, setting
 from bench.run.measures import (
-    projected_speedup,
     queue_peak,
-    reference_pages,
-    reference_pass,
     rss_at_quarters,
     rss_fit,
 )
-from bench.run.provenance import core_count
-from bench.run.table import Line
 from simweb import NewsWeb, broad_web, memory_web, seed_web
-
-CPU_TARGET = 1.5
 
 
 def seed(bench: Bench) -> None:
@@ -92,85 +85,6 @@ def broad(bench: Bench) -> None:
         bench.lines.append(bench.line_for("broad", raw, polite=True, notes=notes))
     bench.results["broad"] = {"web": f"broad_web({sites}, 5, (0.3, 1.5))", "rows": records,
                               "timeline": bench.timeline("broad", raws)}
-
-
-def cpu(bench: Bench) -> None:
-    pages = bench.args.cpu_pages or (300 if bench.args.quick else 2000)
-    make, corpus = cpu_web(bench, "cpu", pages)
-    sample = reference_pages(make, corpus is not None)
-    passes = [reference_pass(sample)]
-    raws, records = [], []
-    for label, workers in (("EXTRACT_WORKERS=0 (one per core)", "0"),
-                           ("EXTRACT_WORKERS=1", "1")):
-        raw = bench.crawl("cpu", label, make, {**FAST, "EXTRACT_WORKERS": workers})
-        raws.append(raw)
-        passes.append(reference_pass(sample))
-    ref_rates = [p["rate"] for p in passes]
-    ref_rate = statistics.fmean(ref_rates)
-    cores = core_count()
-    ref_seconds = pages / ref_rate
-    bench.lines.append(Line(
-        "cpu", "single-core extract() (reference)", wall=ref_seconds,
-        phys=ref_seconds, phys_what="1 core", phys_ratio=1.0,
-        articles=f"{pages} pages",
-        notes=(f"{ref_rate:.1f} pages/s (passes {', '.join(f'{r:.1f}' for r in ref_rates)})"
-               f"; got {statistics.fmean(p['cpu_share'] for p in passes):.0%} of a core, "
-               f"other processes {statistics.fmean(p['other_cores'] for p in passes):.2f}"
-               " cores"),
-    ))
-    for raw in raws:
-        run: harness.CrawlRun = raw["run"]
-        record = bench.row_record(raw)
-        first_article = min((q.start for q in raw["reqs"] if q.kind == "article"),
-                            default=raw["analysis"].t0)
-        last_write = run.last_write or run.ended
-        window = last_write - first_article
-        rate = run.written / window if window > 0 else 0.0
-        speedup = rate / ref_rate
-        ideal = ref_seconds / cores
-        used = harness.window_cpu(run.samples, first_article, last_write)
-        record.update({
-            "window_s": window, "articles_per_s": rate, "vs_single_core": speedup,
-            "ideal_s": ideal, "ratio_ideal": window / ideal,
-            "elapsed_rate": run.written / run.stats["newscrawler/elapsed_seconds"]
-            if run.stats.get("newscrawler/elapsed_seconds") else None,
-            "process_rate": run.written / run.process_wall,
-            # cores busy during the article window, per process group
-            "cores_in_window": used,
-            "cpu_ms_per_article_in_window": {
-                k: v * window / max(1, run.written) * 1000
-                for k, v in (used or {}).items() if k not in ("seconds", "machine")
-            },
-            "reference_cpu_ms_per_page": statistics.fmean(
-                p["cpu_seconds"] for p in passes) / pages * 1000,
-        })
-        projected = projected_speedup(record, cores)
-        record["projected_vs_single_core_on_idle_cores"] = projected
-        records.append(record)
-        notes = (f"{rate:.1f} art/s = {speedup:.2f}x single-core"
-                 f"{f' (target >= {CPU_TARGET}x)' if raw is raws[0] else ''}")
-        if projected is not None:
-            notes += f" (CPU-time projection on {cores} idle cores: {projected:.2f}x)"
-        if used is not None:
-            notes += (f"; cores busy: workers {used['workers']:.2f}, reactor "
-                      f"{used['crawl_process']:.2f}, web+monitor {used['bench_process']:.2f}"
-                      f", other processes {used['other']:.2f}")
-        bench.lines.append(Line(
-            "cpu", raw["label"], wall=window, proc=run.process_wall,
-            phys=ideal, phys_what=f"{cores} cores", phys_ratio=window / ideal,
-            r429=raw["analysis"].rate_limited,
-            articles=f"{raw['written_expected']}/{raw['expected']}", notes=notes,
-        ))
-    bench.results["cpu"] = {
-        "pages": pages, "sites": 20,
-        "source": str(corpus) if corpus is not None else "generated (no corpus)",
-        "cores": cores, "target_vs_single_core": CPU_TARGET,
-        "reference": {"rate": ref_rate, "passes": passes, "seconds": ref_seconds,
-                      "distinct_pages": len(sample)},
-        "rows": records,
-        "met_target": records[0]["vs_single_core"] >= CPU_TARGET,
-        "timeline": bench.timeline("cpu", raws, with_bounds=False),
-    }
 
 
 def memory(bench: Bench) -> None:

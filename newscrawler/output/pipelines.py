@@ -20,6 +20,7 @@ from scrapy.utils.asyncio import CallLaterResult, call_later
 
 from newscrawler import keys
 from newscrawler.output.jsonl import (
+    json_line,
     last_whole_line,
     output_path,
     parse_period,
@@ -245,7 +246,7 @@ class JsonLinesWriter:
     def process_item(self, item: Any) -> Any:
         file = self._file_for_now()
         adapter = ItemAdapter(item)
-        file.write(json.dumps(adapter.asdict(), ensure_ascii=False) + "\n")
+        file.write(json_line(item) + "\n")
         file.flush()
         if self.state is not None:
             self.state.store.mark_written(article_keys(adapter["url"], adapter.get("feed_url"),

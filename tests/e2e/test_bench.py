@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from bench import bounds
+from bench.run.cpu import PARTS, worker_rows
+from bench.run.provenance import core_count
 
 REPO = Path(__file__).resolve().parents[2]
 ROW_KEYS = {"row", "settings", "returncode", "wall_s", "process_wall_s", "written", "expected",
@@ -30,7 +32,7 @@ def test_quick_cpu_run_with_generated_pages_writes_results(tmp_path):
          "--cpu-pages", "40", "--corpus", str(tmp_path / "no-corpus"), "--out", str(out)],
         capture_output=True, text=True, timeout=280, cwd=REPO, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "single-core" in done.stdout
+    assert "single-core bare_extraction" in done.stdout and "x extract()" in done.stdout
     assert "GENERATED pages" in done.stderr
 
     data = json.loads((out / "latest.json").read_text(encoding="utf-8"))
@@ -40,13 +42,17 @@ def test_quick_cpu_run_with_generated_pages_writes_results(tmp_path):
     cpu = data["scenarios"]["cpu"]
     assert cpu["source"].startswith("generated")
     assert cpu["reference"]["rate"] > 0
-    assert [row["settings"]["EXTRACT_WORKERS"] for row in cpu["rows"]] == ["0", "1"]
+    assert [row["settings"]["EXTRACT_WORKERS"] for row in cpu["rows"]] == [
+        workers for _, workers in worker_rows(core_count())]
+    assert cpu["reference"]["bare_extraction_rate"] > 0
     for row in cpu["rows"]:
         assert row.keys() >= ROW_KEYS
         assert row["returncode"] == 0
         assert row["written"] == row["expected"] == 40
         assert row["articles_per_s"] > 0
-        assert row["vs_single_core"] > 0
+        assert row["vs_single_core"] > 0 and row["vs_bare_extraction"] > 0
+        # where the CPU went (empty when the window held fewer than two monitor samples)
+        assert set(row["cpu_ms_per_article_in_window"]) in (set(), set(PARTS))
         assert row["window_s"] > 0
         assert row["peak_rss_mb"]["total_mb"] > 0
         assert (out / row["request_log"]).is_file()

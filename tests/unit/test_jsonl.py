@@ -1,15 +1,21 @@
-"""The JSONL file itself: its path template, and the repairs after a killed run."""
+"""The JSONL file itself: its path template, each article's line, and the repairs after a
+killed run."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from itemadapter import ItemAdapter
 
+from newscrawler.items import Article
 from newscrawler.output.jsonl import (
+    json_line,
     last_whole_line,
     output_path,
     parse_period,
@@ -127,3 +133,47 @@ def test_a_bad_rotation_period_is_refused(value):
 def test_a_rolled_file_is_named_for_the_start_of_its_period(now, period, start):
     moment = datetime.fromisoformat(now).replace(tzinfo=UTC)
     assert period_start(moment, period) == datetime.fromisoformat(start).replace(tzinfo=UTC)
+
+
+def _as_before(item) -> str:
+    """The line the writer wrote before json_line: itemadapter's dict, json.dumps."""
+    return json.dumps(ItemAdapter(item).asdict(), ensure_ascii=False)
+
+
+@dataclasses.dataclass
+class _Byline:
+    name: str
+
+
+FULL = Article(
+    url="https://news.example/a?id=1", feed_url="https://news.example/rss", domain="example",
+    title="Zürich: «Ölpreis» steigt \u2013 东京 \U0001f4f0", authors=["Ana Pérez", "李雷"],
+    published="2026-12-01T08:00:00+00:00", language="de", summary='Quotes " and \\ back',
+    text="Erster Absatz.\n\nZweiter\tmit\u2028Trenner und \x00\x1f Steuerzeichen.",
+    tags=["Wirtschaft"], image=None, fetched_at="2026-12-01T08:05:00+00:00", entry_id=None,
+    category="Welt", publisher=None, warc={"file": "a.warc.gz", "offset": 1234},
+)
+
+
+@pytest.mark.parametrize("item", [
+    FULL,                                                   # unicode, escapes, nested dict
+    Article(url="https://a.example/", feed_url=None, domain="a.example"),  # None, empty lists
+    {"url": "https://a.example/", "title": "é", "warc": None},  # a dict item
+    {"url": "https://a.example/", "by": _Byline("Zoë")},    # an item inside an item
+], ids=["full article", "empty article", "dict item", "nested item"])
+def test_an_items_line_is_the_json_the_writer_always_wrote(item):
+    line = json_line(item)
+    assert line == _as_before(item)
+    assert "\n" not in line  # one line, whatever the text holds
+
+
+def test_an_articles_line_reads_back_as_the_article_with_its_text_unescaped():
+    line = json_line(FULL)
+    assert json.loads(line) == dataclasses.asdict(FULL)
+    assert "Zürich: «Ölpreis» steigt \u2013 东京 \U0001f4f0" in line  # UTF-8 as is, not \\u escapes
+    assert list(json.loads(line)) == [field.name for field in dataclasses.fields(Article)]
+
+
+def test_a_value_json_cannot_hold_is_refused_as_before():
+    with pytest.raises(TypeError):
+        json_line({"url": "https://a.example/", "seen": {1, 2}})

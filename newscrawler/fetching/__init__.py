@@ -1,0 +1,1 @@
+"""Scrapy's per-response components, made to cost less where a crawl pays them on every page."""
