@@ -44,6 +44,7 @@ FEEDS_NOT_MODIFIED = stat("feeds_not_modified")
 FEED_VALIDATORS_STORED = stat("feed_validators_stored")
 FEEDS_NOT_DUE = stat("feeds_not_due")                # listed sources whose next poll is later
 NEXT_DUE = stat("next_due")                          # ISO time the first of them is due
+FRONTIER_PEAK_QUEUED = stat("frontier_peak_queued")  # requests queued after a batch of sources
 SOURCES_SAVED = stat("sources_saved")                # source schedules saved to the store
 VALIDATOR_PROBES = stat("validator_probes")          # feeds fetched without validators to check
 ARTICLES_WRITTEN = stat("articles_written")          # + "/page" or "/feed": by text source

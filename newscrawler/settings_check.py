@@ -138,6 +138,7 @@ CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "WARC_GZIP_LEVEL": _number(int, 0, 3),
     "JSONL_ROTATE": _period,
     "DUE": _choice("due", "all"),
+    "FRONTIER_BATCH": _number(int, 0),
     "POLL_MIN_INTERVAL": _number(float, 1),
     "POLL_MAX_INTERVAL": _interval_bounds,
     "POLL_FIRST_INTERVAL": _number(float, 1),

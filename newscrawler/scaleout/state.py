@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - the redis extra is not installed
     redis = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from scrapy.settings import BaseSettings
 
@@ -130,6 +130,15 @@ class RedisState:
 
     def due_sources(self, now: float) -> set[str]:
         return {url.decode() for url in self.client.zrangebyscore(self.due_key, "-inf", now)}
+
+    def due_among(self, urls: Sequence[str], now: float) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(urls), SOURCES_BATCH):
+            part = list(urls[start:start + SOURCES_BATCH])
+            scores = self.client.zmscore(self.due_key, part)  # Redis 6.2, as SMISMEMBER
+            found.update(url for url, due in zip(part, scores, strict=True)
+                         if due is not None and float(due) <= now)
+        return found
 
     def earliest_due(self, after: float) -> float | None:
         first = self.client.zrangebyscore(self.due_key, f"({after!r}", "+inf", start=0, num=1,

@@ -15,7 +15,7 @@ from newscrawler.schedule.record import SourceRecord, from_row, row_columns, to_
 from newscrawler.state.store import FeedValidators
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from scrapy.settings import BaseSettings
 
@@ -120,6 +120,18 @@ class SQLiteState:
         rows = self.db.execute("SELECT url FROM sources WHERE next_due <= ?", (now,))
         return {url for (url,) in rows}
 
+    def due_among(self, urls: Sequence[str], now: float) -> set[str]:
+        # looked up by the primary key; next_due is compared here, not in SQL, so that SQLite
+        # cannot pick the next_due index and scan every due source for each batch
+        found: set[str] = set()
+        for start in range(0, len(urls), _MAX_VARIABLES):
+            part = urls[start:start + _MAX_VARIABLES]
+            rows = self.db.execute(
+                f"SELECT url, next_due FROM sources WHERE url IN ({','.join('?' * len(part))})",
+                part)
+            found.update(url for url, next_due in rows if next_due <= now)
+        return found
+
     def earliest_due(self, after: float) -> float | None:
         row = self.db.execute("SELECT min(next_due) FROM sources WHERE next_due > ?", (after,))
         return row.fetchone()[0]
@@ -148,3 +160,4 @@ class SQLiteState:
 
 
 _COLUMNS = ", ".join(row_columns())
+_MAX_VARIABLES = 999  # SQLite's smallest limit on "?" in one statement (before 3.32)

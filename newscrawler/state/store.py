@@ -30,7 +30,7 @@ from scrapy.utils.misc import load_object
 from newscrawler.errors import ConfigError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from scrapy.settings import BaseSettings
 
@@ -73,6 +73,9 @@ class StateStore(Protocol):
         """Make unknown sources known, due at ``now``; returns how many were new."""
     def due_sources(self, now: float) -> set[str]:
         """URLs of the known sources due at ``now``: one indexed range query."""
+    def due_among(self, urls: Sequence[str], now: float) -> set[str]:
+        """Those of ``urls`` (a batch of the list) known and due at ``now``: one indexed
+        lookup per batch, so the frontier's cost does not grow with the whole list."""
     def earliest_due(self, after: float) -> float | None:
         """The first due time later than ``after`` of any known source, or None."""
     def source(self, url: str) -> SourceRecord | None: ...
