@@ -42,6 +42,7 @@ FEEDS_OK = stat("feeds_ok")
 FEEDS_FAILED = stat("feeds_failed")
 FEEDS_NOT_MODIFIED = stat("feeds_not_modified")
 FEED_VALIDATORS_STORED = stat("feed_validators_stored")
+ARTICLES_FORGOTTEN = stat("articles_forgotten")      # keys older than STATE_RETENTION_DAYS
 FEEDS_NOT_DUE = stat("feeds_not_due")                # listed sources whose next poll is later
 NEXT_DUE = stat("next_due")                          # ISO time the first of them is due
 FRONTIER_PEAK_QUEUED = stat("frontier_peak_queued")  # requests queued after a batch of sources

@@ -120,6 +120,10 @@ EXTENSIONS = {
 STATE_STORE = "newscrawler.state.sqlite.SQLiteState"
 STATE_DIR = ".newscrawler"
 RECRAWL = False                       # True (or -a recrawl=1): ignore what earlier runs wrote
+# Articles written longer ago than this are forgotten, as a crawl starts and closes (and hourly
+# in watch mode): feeds and sitemaps list recent items only (SITEMAP_MAX_AGE is 2 days), and
+# the store stays the size of these days, not of every article ever written. 0 keeps all.
+STATE_RETENTION_DAYS = 90.0           # days
 # Path template: %(name)s spider, %(time)s UTC start time, %(host)s and %(pid)s of the worker,
 # %(job)s the Scrapyd job id (the time when not run by Scrapyd).
 JSONL_OUTPUT = "output/%(name)s-%(time)s.jsonl"

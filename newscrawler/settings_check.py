@@ -133,6 +133,7 @@ CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "REDIS_CRAWL_TTL": _number(float, 60),
     "JSONL_OUTPUT": _output_template,
     "STATE_DIR": _non_empty,
+    "STATE_RETENTION_DAYS": _number(float, 0),
     "WARC_OUTPUT": _folder_if_set,
     "WARC_MAX_BYTES": _number(int, 1),
     "WARC_GZIP_LEVEL": _number(int, 0, 3),

@@ -6,6 +6,9 @@ after its JSON line is flushed, validators are stored only when the run finishes
 
 * ``P:state:written`` -- set of article keys (``url:<canonical url>``, ``id:<feed url> <guid>``)
   written by any worker of any crawl: a feed entry found there is not requested again;
+* ``P:state:written_at`` -- sorted set of the same keys -> unix time written: what
+  ``STATE_RETENTION_DAYS`` forgets is one ``ZRANGEBYSCORE`` (a set member has no TTL of its
+  own; keys written before this index existed are kept);
 * ``P:state:feeds`` -- hash feed URL -> JSON ``{"etag", "last_modified", "updated_at"}``;
 * ``P:state:sources`` -- hash source URL -> JSON of its schedule and health (the fields of
   ``newscrawler.schedule.record.SourceRecord``), saved with the validators' rule;
@@ -55,6 +58,7 @@ class RedisState:
         check_settings(settings)  # opened first by the crawl command's validation: fail fast
         prefix = key_prefix(settings)
         self.written_key = f"{prefix}:state:written"
+        self.written_at_key = f"{prefix}:state:written_at"
         self.feeds_key = f"{prefix}:state:feeds"
         self.sources_key = f"{prefix}:state:sources"
         self.due_key = f"{prefix}:state:due"
@@ -86,8 +90,23 @@ class RedisState:
     def mark_written(self, keys: list[str]) -> None:
         pipe = self.client.pipeline(transaction=True)
         pipe.sadd(self.written_key, *keys)
+        pipe.zadd(self.written_at_key, dict.fromkeys(keys, time.time()))
         pipe.sadd(self.crawl_written_key, *keys)
         pipe.execute()
+
+    def prune_written(self, before: float, batch: int) -> int:
+        forgotten = 0
+        while True:
+            old = self.client.zrangebyscore(self.written_at_key, "-inf", f"({before!r}",
+                                            start=0, num=batch)
+            if old:
+                pipe = self.client.pipeline(transaction=True)
+                pipe.srem(self.written_key, *old)
+                pipe.zrem(self.written_at_key, *old)
+                pipe.execute()
+            forgotten += len(old)
+            if len(old) < batch:
+                return forgotten
 
     def validators(self, feed_url: str) -> FeedValidators:
         raw = self.client.hget(self.feeds_key, feed_url)

@@ -30,6 +30,8 @@ class SQLiteState:
             key TEXT PRIMARY KEY,          -- 'url:<canonical url>' or 'id:<feed url> <guid>'
             written_at REAL NOT NULL       -- unix time the JSON line was flushed
         );
+        -- what STATE_RETENTION_DAYS forgets is one range of this index
+        CREATE INDEX IF NOT EXISTS written_at ON written (written_at);
         CREATE TABLE IF NOT EXISTS feeds (
             url TEXT PRIMARY KEY,
             etag TEXT,
@@ -84,6 +86,16 @@ class SQLiteState:
             "INSERT OR IGNORE INTO written (key, written_at) VALUES (?, ?)",
             [(key, now) for key in keys],
         )
+
+    def prune_written(self, before: float, batch: int) -> int:
+        forgotten = 0
+        while True:  # autocommit: each batch is its own transaction, the file is never locked long
+            cursor = self.db.execute(
+                "DELETE FROM written WHERE rowid IN "
+                "(SELECT rowid FROM written WHERE written_at < ? LIMIT ?)", (before, batch))
+            forgotten += cursor.rowcount
+            if cursor.rowcount < batch:
+                return forgotten
 
     def validators(self, feed_url: str) -> FeedValidators:
         row = self.db.execute(

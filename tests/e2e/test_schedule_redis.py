@@ -36,3 +36,16 @@ def test_sources_are_due_when_new_then_when_their_saved_record_says(redis_url): 
     assert other_worker.source(FEEDS[3]) == SourceRecord(FEEDS[3], next_due=200.0)
     assert [r.url for r in other_worker.sources()] == sorted(FEEDS)
     other_worker.close()
+
+
+def test_articles_older_than_the_retention_are_forgotten_in_redis_too(redis_url):  # noqa: F811
+    store = open_state(redis_url)
+    old = [f"url:https://example.com/old/{n}" for n in range(5)]
+    recent = ["url:https://example.com/recent"]
+    store.mark_written(old + recent)
+    store.client.zadd(store.written_at_key, dict.fromkeys(old, 1000.0))  # written long ago
+    assert store.prune_written(2000.0, batch=2) == 5
+    assert not any(store.is_written([key]) for key in old)
+    assert store.is_written(recent)
+    assert store.prune_written(2000.0, batch=2) == 0
+    store.close()
