@@ -43,6 +43,7 @@ FEEDS_FAILED = stat("feeds_failed")
 FEEDS_NOT_MODIFIED = stat("feeds_not_modified")
 FEED_VALIDATORS_STORED = stat("feed_validators_stored")
 ARTICLES_FORGOTTEN = stat("articles_forgotten")      # keys older than STATE_RETENTION_DAYS
+POLLS = stat("polls")                                # + "/ok", "/failed", "/not_modified"
 FEEDS_NOT_DUE = stat("feeds_not_due")                # listed sources whose next poll is later
 NEXT_DUE = stat("next_due")                          # ISO time the first of them is due
 FRONTIER_PEAK_QUEUED = stat("frontier_peak_queued")  # requests queued after a batch of sources
