@@ -5,8 +5,8 @@
 The first, measured step of the issue's "many feeds" benchmark: no crawl, only what every run
 does before its first request — read the list (``load_feed_list``), make the sources known to
 the SQLite store (``add_sources``: all new the first time, all known afterwards), select the
-due ones (``due_sources``: one range scan of the ``next_due`` index; ``due_among``: the frontier's
-lookup of one batch of 1,000 by URL) — and what a run does at
+due ones (``due_sources``: one range scan of the ``next_due`` index; ``claim_due``: the
+frontier's lookup of one batch of 1,000 by URL) — and what a run does at
 its end (``save_sources`` of every source polled). Each size runs in a fresh process, so its
 peak RSS is its own; the ratios compare the sizes measured side by side in this one run.
 """
@@ -49,7 +49,7 @@ def child(size: int, sites: int) -> dict[str, float]:
         figures["add_new_s"] = _timed(lambda: store.add_sources(urls, now))
         figures["select_all_due_s"] = _timed(lambda: store.due_sources(now))
         # the frontier's query: the due among one batch (FRONTIER_BATCH) of the list
-        figures["due_in_batch_s"] = _timed(lambda: store.due_among(urls[-1000:], now))
+        figures["due_in_batch_s"] = _timed(lambda: store.claim_due(urls[-1000:], now, now))
         # every source polled once: next due spread evenly over the next day
         records = [SourceRecord(url, next_due=now + DAY * i / size, last_poll=now,
                                 last_success=now, interval=DAY, entries=5, new_entries=5,

@@ -13,7 +13,8 @@ after its JSON line is flushed, validators are stored only when the run finishes
 * ``P:state:sources`` -- hash source URL -> JSON of its schedule and health (the fields of
   ``newscrawler.schedule.record.SourceRecord``), saved with the validators' rule;
 * ``P:state:due`` -- sorted set source URL -> next due time (unix seconds): the due ones are
-  one ``ZRANGEBYSCORE``;
+  one ``ZRANGEBYSCORE``; a worker claims the due ones of a batch by moving them
+  ``POLL_MIN_INTERVAL`` on (``lua/claim_due.lua``), so that one worker polls each;
 * ``P:crawl:<CRAWL_ID>:written`` -- the same keys, for this crawl only: what
   the cluster's ``ClusterDedupePipeline`` checks so that a request re-queued from a
   killed worker cannot write its article twice.
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from newscrawler.errors import ConfigError
 from newscrawler.scaleout.keys import check_settings, crawl_key, key_prefix, redacted
+from newscrawler.scaleout.scripts import lua_script
 from newscrawler.schedule.record import SourceRecord, from_row, to_row
 from newscrawler.state.store import FeedValidators
 
@@ -75,6 +77,7 @@ class RedisState:
             raise ConfigError(f"Redis at {redacted(url)} is version {version}; scaling out "
                               f"needs {'.'.join(map(str, MIN_VERSION))} or later")
         self.pending: dict[str, FeedValidators] = {}
+        self._claim_due = self.client.register_script(lua_script("claim_due"))
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> RedisState:
@@ -150,14 +153,13 @@ class RedisState:
     def due_sources(self, now: float) -> set[str]:
         return {url.decode() for url in self.client.zrangebyscore(self.due_key, "-inf", now)}
 
-    def due_among(self, urls: Sequence[str], now: float) -> set[str]:
-        found: set[str] = set()
+    def claim_due(self, urls: Sequence[str], now: float, until: float) -> set[str]:
+        claimed: set[str] = set()
         for start in range(0, len(urls), SOURCES_BATCH):
             part = list(urls[start:start + SOURCES_BATCH])
-            scores = self.client.zmscore(self.due_key, part)  # Redis 6.2, as SMISMEMBER
-            found.update(url for url, due in zip(part, scores, strict=True)
-                         if due is not None and float(due) <= now)
-        return found
+            found = self._claim_due(keys=[self.due_key], args=[repr(now), repr(until), *part])
+            claimed.update(url.decode() for url in found)
+        return claimed
 
     def earliest_due(self, after: float) -> float | None:
         first = self.client.zrangebyscore(self.due_key, f"({after!r}", "+inf", start=0, num=1,

@@ -111,7 +111,10 @@ class PollSchedule:
         for start in range(0, len(urls), size):
             batch = urls[start:start + size]
             now = self.clock()
-            due = set(batch) if poll_all else self.store.due_among(batch, now)
+            # claimed: workers sharing the store (Redis) do not poll one source twice; the
+            # claim lasts the shortest interval, or until this run saves the poll
+            due = set(batch) if poll_all else self.store.claim_due(
+                batch, now, now + self.limits.min_interval)
             chosen = [url for url in batch if url in due and url not in self.in_flight
                       and not (url in self.pending and self.pending[url].next_due > now)]
             self.in_flight.update(chosen)

@@ -132,8 +132,9 @@ class SQLiteState:
         rows = self.db.execute("SELECT url FROM sources WHERE next_due <= ?", (now,))
         return {url for (url,) in rows}
 
-    def due_among(self, urls: Sequence[str], now: float) -> set[str]:
-        # looked up by the primary key; next_due is compared here, not in SQL, so that SQLite
+    def claim_due(self, urls: Sequence[str], now: float, until: float) -> set[str]:
+        # one process per state file: nobody else to keep the sources from (``until`` unused).
+        # Looked up by the primary key; next_due is compared here, not in SQL, so that SQLite
         # cannot pick the next_due index and scan every due source for each batch
         found: set[str] = set()
         for start in range(0, len(urls), _MAX_VARIABLES):

@@ -81,9 +81,11 @@ class StateStore(Protocol):
         """Make unknown sources known, due at ``now``; returns how many were new."""
     def due_sources(self, now: float) -> set[str]:
         """URLs of the known sources due at ``now``: one indexed range query."""
-    def due_among(self, urls: Sequence[str], now: float) -> set[str]:
-        """Those of ``urls`` (a batch of the list) known and due at ``now``: one indexed
-        lookup per batch, so the frontier's cost does not grow with the whole list."""
+    def claim_due(self, urls: Sequence[str], now: float, until: float) -> set[str]:
+        """Those of ``urls`` (a batch of the list) known and due at ``now``, one indexed lookup
+        per batch (the frontier's cost does not grow with the whole list); they are not due to
+        any other process sharing the store until ``until`` or their saved record: one worker
+        polls a due source."""
     def earliest_due(self, after: float) -> float | None:
         """The first due time later than ``after`` of any known source, or None."""
     def source(self, url: str) -> SourceRecord | None: ...

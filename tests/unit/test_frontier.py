@@ -41,15 +41,15 @@ def test_the_next_batch_waits_until_less_than_a_batch_is_queued(queued, batch, r
     assert has_room(queued, batch) is room
 
 
-def test_the_due_among_a_batch_are_looked_up_by_their_urls(tmp_path: Path):
+def test_the_due_of_a_batch_are_looked_up_by_their_urls(tmp_path: Path):
     store = SQLiteState(tmp_path)
     urls = [f"https://s{i}.example/rss" for i in range(2500)]  # more than one statement holds
     store.add_sources(urls, NOW)
     store.save_sources([SourceRecord(urls[0], next_due=NOW + HOUR),
                         SourceRecord(urls[2400], next_due=NOW + HOUR)])
-    assert store.due_among(urls, NOW) == set(urls) - {urls[0], urls[2400]}
-    assert store.due_among(["https://unknown.example/rss", urls[1]], NOW) == {urls[1]}
-    assert store.due_among(urls, NOW + HOUR) == set(urls)
+    assert store.claim_due(urls, NOW, NOW) == set(urls) - {urls[0], urls[2400]}
+    assert store.claim_due(["https://unknown.example/rss", urls[1]], NOW, NOW) == {urls[1]}
+    assert store.claim_due(urls, NOW + HOUR, NOW + HOUR) == set(urls)
     store.close()
 
 
