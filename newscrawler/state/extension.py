@@ -82,8 +82,10 @@ class CrawlState:
         if reason == "finished":
             # Only a clean finish may store validators: see state/store.py.
             self._commit_validators()
-        self.prune()
-        self.store.close()
+        try:
+            self.prune()
+        finally:  # a store that failed to prune (Redis gone) is still closed
+            self.store.close()
 
     def _commit_validators(self) -> None:
         stored = self.store.commit_validators()
