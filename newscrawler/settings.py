@@ -141,10 +141,11 @@ JSONL_ROTATE = ""
 DUE = "due"                           # "due": poll the due sources only; "all" (-a due=all)
 WATCH = False                         # True (-a watch=1): keep running, poll each when due
 # Due sources are handed to the scheduler this many listed sources at a time, the next batch
-# once the scheduler holds fewer than this many requests: memory stays flat at any list size
-# (newscrawler/schedule/frontier.py). 0: every due source is queued at start (with a JOBDIR,
-# Scrapy's disk queues then hold them: the alternative `python -m bench.many_feeds` measures).
-FRONTIER_BATCH = 1000                 # listed sources per batch (requests queued at most ~2x)
+# once fewer than this many sources are outstanding (handed out, not yet answered): memory
+# stays flat at any list size (newscrawler/schedule/frontier.py). 0: every due source is
+# queued at start (with a JOBDIR, Scrapy's disk queues then hold them: the alternative
+# `python -m bench.many_feeds` measures).
+FRONTIER_BATCH = 1000                 # listed sources per batch (outstanding at most ~2x)
 POLL_MIN_INTERVAL = 600.0             # seconds: never poll a source more often
 POLL_MAX_INTERVAL = 86400.0           # seconds: never less often, even dead or failing
 POLL_FIRST_INTERVAL = 6 * 3600.0      # seconds after the first poll of a feed without dates

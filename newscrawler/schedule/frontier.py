@@ -3,8 +3,11 @@
 Queued all at start, 100,000 due feeds are 100,000 ``Request`` objects in memory for the whole
 crawl (729 MB peak at 100,000 feeds against 513 MB at 10,000). The spider's ``start()`` asks the
 state store for the due sources ``FRONTIER_BATCH`` listed sources at a time (one indexed query per
-batch, ``PollSchedule.due_batches``) and yields the next batch only when the scheduler holds fewer
-than ``FRONTIER_BATCH`` requests, so the queue stays bounded at any list size.
+batch, ``PollSchedule.due_batches``) and yields the next batch only when fewer than
+``FRONTIER_BATCH`` listed sources are outstanding (handed out and not yet answered:
+``PollSchedule.in_flight``), so the queue stays bounded at any list size. Sources, not queued
+requests, are counted: a sitemap of 5,000 articles of one site must not keep every other site
+from starting while its articles wait out the site's delay one by one.
 
 Why not only Scrapy's own means: Scrapy 2.19 consumes ``start()`` eagerly (it reads the next
 start request as soon as the last one is scheduled, whether or not the downloader has room), so
@@ -21,13 +24,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy import signals
+from scrapy.utils.asyncio import call_later
 
 from newscrawler import keys
+from newscrawler import signals as news_signals
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -46,25 +51,36 @@ def interleave_sites(urls: Sequence[str]) -> list[str]:
     return [group[turn] for turn in range(rounds) for group in groups if turn < len(group)]
 
 
-def has_room(queued: int, batch: int) -> bool:
-    """May the next batch be queued? Unbounded (batch 0) always; else below one batch."""
-    return batch <= 0 or queued < batch
+# Requests queued (articles of the feeds read, mostly) beyond which no batch goes, however few
+# sources are outstanding: feeds read faster than their sites let their articles go would
+# otherwise pile articles up without bound. Ten batches: about 25 MB of requests.
+MAX_QUEUED_BATCHES = 10
+
+
+def has_room(outstanding: int, queued: int, batch: int) -> bool:
+    """May the next batch go? Unbounded (batch 0) always; else with less than one batch of
+    sources outstanding and less than MAX_QUEUED_BATCHES batches of requests queued."""
+    return batch <= 0 or (outstanding < batch and queued < MAX_QUEUED_BATCHES * batch)
 
 
 class Frontier:
-    """Tells ``start()`` when the scheduler has room for the next batch of sources."""
+    """Tells ``start()`` when the next batch of sources may go."""
 
-    def __init__(self, crawler: Crawler, batch: int) -> None:
+    def __init__(self, crawler: Crawler, batch: int,
+                 outstanding: Callable[[], int] | None = None) -> None:
         self.crawler = crawler
         self.batch = batch
+        # listed sources handed out and not yet answered; without a schedule, queued requests
+        self.outstanding = outstanding or self.queued
         self._room: asyncio.Future[None] | None = None
-        # A request leaves the scheduler for the downloader (request_reached_downloader), or
-        # the scheduler has nothing ready to hand out (scheduler_empty: also sent while sites
-        # wait out their delays): the two moments the queue may have shrunk enough.
-        if batch > 0:  # (len(scheduler) sums a queue per site: not asked when unbounded)
-            crawler.signals.connect(self._check_room,
-                                    signal=signals.request_reached_downloader)
-            crawler.signals.connect(self._check_room, signal=signals.scheduler_empty)
+        if batch > 0:
+            # a source answered (or dropped): the moments the count goes down; and the
+            # scheduler with nothing to hand out (also sent while sites wait out their
+            # delays): a crawl that ran dry always gets its next batch
+            for signal in (news_signals.feed_fetched, news_signals.feed_not_modified,
+                           news_signals.feed_failed, signals.request_dropped,
+                           signals.scheduler_empty):
+                crawler.signals.connect(self._check_room, signal=signal)
 
     def queued(self) -> int:
         engine = self.crawler.engine
@@ -72,20 +88,33 @@ class Frontier:
         return len(scheduler) if scheduler is not None else 0  # type: ignore[arg-type]
 
     def record_queued(self) -> None:
-        """Keep the most requests queued when a batch was done (the run summary says it)."""
+        """Keep the most requests queued when a batch was done (the crawl's stats say it)."""
         self.crawler.stats.max_value(keys.FRONTIER_PEAK_QUEUED, self.queued())
 
     async def room(self) -> None:
-        """Returns once the scheduler holds fewer than one batch of requests."""
+        """Returns once fewer than one batch of sources are outstanding, or the crawl ran dry."""
         self.record_queued()
-        while not has_room(self.queued(), self.batch):
+        while not self._may_go():
             self._room = asyncio.get_running_loop().create_future()
             try:
                 await self._room
             finally:
                 self._room = None
 
+    def _may_go(self) -> bool:
+        if has_room(self.outstanding(), self.queued(), self.batch):
+            return True
+        # nothing queued, nothing downloading: whatever is counted as outstanding is not
+        # coming back through the scheduler (a guard: the crawl must never wait for nothing)
+        engine = self.crawler.engine
+        return engine is not None and not self.queued() and not engine.downloader.active
+
     def _check_room(self, **_: Any) -> None:
-        if self._room is not None and not self._room.done() \
-                and has_room(self.queued(), self.batch):
+        if self._room is not None and not self._room.done():
+            # after the reactor's turn: the PollSchedule's own handler of the same signal has
+            # then taken the answered source off its count, whatever the handlers' order
+            call_later(0, self._wake_if_room)
+
+    def _wake_if_room(self) -> None:
+        if self._room is not None and not self._room.done() and self._may_go():
             self._room.set_result(None)

@@ -140,10 +140,17 @@ class FeedsSpider(scrapy.Spider):
         await self.extractor.warm_up()
         for problem in self.feed_list.problems:
             self.logger.warning("feed list: %s", problem)
-        frontier = Frontier(self.crawler, self.settings.getint("FRONTIER_BATCH"))
+        schedule = PollSchedule.of(self.crawler)
+        frontier = Frontier(self.crawler, self.settings.getint("FRONTIER_BATCH"),
+                            (lambda: len(schedule.in_flight)) if schedule is not None else None)
         prefetch = self.settings.getbool("ROBOTSTXT_PREFETCH")
-        for batch in self.due_batches(frontier.batch):
-            await frontier.room()  # the scheduler holds less than a batch: bounded memory
+        batches = self.due_batches(frontier.batch)
+        while True:
+            # less than a batch of sources outstanding (bounded memory); asked before the next
+            # batch is looked up, which counts its sources as outstanding
+            await frontier.room()
+            if (batch := next(batches, None)) is None:
+                break
             if prefetch and batch:  # the first batch's sites: the crawl starts there
                 self._robots_prefetch = prefetch_robots(self.crawler, [s.url for s in batch])
                 prefetch = False

@@ -33,12 +33,17 @@ def test_sites_take_turns_so_a_batch_covers_as_many_sites_as_it_can(urls, interl
 
 
 @pytest.mark.parametrize(
-    ("queued", "batch", "room"),
-    [(0, 0, True), (10**6, 0, True), (0, 100, True), (99, 100, True), (100, 100, False),
-     (250, 100, False)],
+    ("outstanding", "queued", "batch", "room"),
+    [
+        (0, 0, 0, True), (10**6, 10**7, 0, True),     # unbounded
+        (0, 0, 100, True), (99, 500, 100, True),      # articles queued do not hold sources
+        (100, 0, 100, False), (250, 0, 100, False),   # a batch of sources still out
+        (0, 999, 100, True), (0, 1000, 100, False),   # ... but ten batches of requests do
+    ],
 )
-def test_the_next_batch_waits_until_less_than_a_batch_is_queued(queued, batch, room):
-    assert has_room(queued, batch) is room
+def test_the_next_batch_waits_for_the_sources_out_and_a_bound_on_the_queue(
+        outstanding, queued, batch, room):
+    assert has_room(outstanding, queued, batch) is room
 
 
 def test_the_due_of_a_batch_are_looked_up_by_their_urls(tmp_path: Path):
