@@ -130,6 +130,10 @@ EXTENSIONS = {
 STATE_STORE = "newscrawler.state.sqlite.SQLiteState"
 STATE_DIR = ".newscrawler"
 RECRAWL = False                       # True (or -a recrawl=1): ignore what earlier runs wrote
+# Articles written longer ago than this are forgotten, as a crawl starts and closes (and hourly
+# in watch mode): feeds and sitemaps list recent items only (SITEMAP_MAX_AGE is 2 days), and
+# the store stays the size of these days, not of every article ever written. 0 keeps all.
+STATE_RETENTION_DAYS = 90.0           # days
 # Path template: %(name)s spider, %(time)s UTC start time, %(host)s and %(pid)s of the worker,
 # %(job)s the Scrapyd job id (the time when not run by Scrapyd).
 JSONL_OUTPUT = "output/%(name)s-%(time)s.jsonl"
@@ -146,6 +150,12 @@ JSONL_ROTATE = ""
 # sy:updatePeriod, Cache-Control, Expires, Retry-After; capped at the maximum).
 DUE = "due"                           # "due": poll the due sources only; "all" (-a due=all)
 WATCH = False                         # True (-a watch=1): keep running, poll each when due
+# Due sources are handed to the scheduler this many listed sources at a time, the next batch
+# once fewer than this many sources are outstanding (handed out, not yet answered): memory
+# stays flat at any list size (newscrawler/schedule/frontier.py). 0: every due source is
+# queued at start (with a JOBDIR, Scrapy's disk queues then hold them: the alternative
+# `python -m bench.many_feeds` measures).
+FRONTIER_BATCH = 1000                 # listed sources per batch (outstanding at most ~2x)
 POLL_MIN_INTERVAL = 600.0             # seconds: never poll a source more often
 POLL_MAX_INTERVAL = 86400.0           # seconds: never less often, even dead or failing
 POLL_FIRST_INTERVAL = 6 * 3600.0      # seconds after the first poll of a feed without dates

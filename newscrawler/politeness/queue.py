@@ -30,6 +30,7 @@ waits for, and how long.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 from collections import Counter
 from contextlib import suppress
@@ -57,6 +58,8 @@ if TYPE_CHECKING:
 __all__ = ["PoliteSlotPriorityQueue", "SiteWait", "seconds_until_ready"]
 
 logger = logging.getLogger(__name__)
+# where a queued site is (PoliteSlotPriorityQueue.pop)
+_FRESH, _READY, _DELAYED, _BUSY = "fresh", "ready", "delayed", "busy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,42 +96,133 @@ class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
         # turn is over (fetched, failed, or refused by the address rule)
         self._robots_started: dict[str, tuple[str, asyncio.Future[Any]]] = {}
         self._robots_tried: set[str] = set()
+        # where each queued site is (see pop)
+        self.clock = monotonic
+        self._count = sum(len(queue) for queue in self.pqueues.values())
+        self._placed: dict[str, str] = {}
+        self._fresh: list[str] = []
+        self._ready: list[tuple[int, int, str]] = []
+        self._delayed: list[tuple[float, str]] = []
+        self._busy: set[str] = set()
+        self._initialised = False
+
+    # Which sites may go is kept, not recomputed over every queued site for every request
+    # handed out (13 s of a 45 s window at 100,000 feeds over 5,000 sites). Each site is in
+    # one of three places:
+    # * ``_ready``: a heap of (priority, -queued, site): the order of the rule above; an entry
+    #   whose site's figures changed since is stale, and is skipped or pushed again when met;
+    # * ``_delayed``: a heap of (ready time - SCHEDULER_READY_LEAD, site) for sites whose delay
+    #   runs: a site's next request is only ever sent later than its heap time says (a slot's
+    #   delay only grows without a download, and a download puts its site in ``_busy``);
+    # * ``_busy``: sites with a download (or a robots.txt download) in progress: at most
+    #   CONCURRENT_REQUESTS of them, looked at again on every pop.
+    # A pop thus costs O(log sites) plus the busy ones, not O(sites).
+
+    def push(self, request: Request) -> None:
+        key = assign_site_slot(request).meta[SLOT]  # the key the parent class files it under
+        super().push(request)
+        self._count += 1
+        if key not in self._placed:
+            self._placed[key] = _FRESH
+            self._fresh.append(key)
+        elif self._placed[key] == _READY:  # its rank changed: the old entry is now stale
+            self._enter_ready(key)
+
+    def __len__(self) -> int:
+        return self._count  # the parent sums a queue per site
 
     def pop(self) -> Request | None:
         if not self.pqueues:
             return None
-        now = monotonic()
+        now = self.clock()
         self._forget_finished_robots()
         outstanding, room = self._outstanding_and_room()
-        ready: list[tuple[int, int, str]] = []
-        soonest = float("inf")
         slots = self.crawler.engine.downloader.slots  # type: ignore[union-attr]
         self._find_middlewares()
-        # called once per request handed out, over every queued site: kept to plain lookups
-        for key, queue in self.pqueues.items():
-            if outstanding[key] >= self.concurrency.get(key, self.default_concurrency):
+        self._place_changed(outstanding, slots, now)
+        while self._ready:
+            rank = heapq.heappop(self._ready)
+            key = rank[-1]
+            if key not in self.pqueues or self._placed.get(key) != _READY:
+                continue  # the site was served, or moved on, since this entry was made
+            if rank != self._rank(key):
+                self._enter_ready(key)  # stale: its place is by its figures of now
                 continue
-            wait = seconds_until_ready(slots.get(key), now)
-            if wait <= self.lead or self._refused_unsent(key, now):
-                # feeds first (their chains are not known yet), then the longest chain
-                ready.append((queue.curprio or 0, -len(queue), key))
-            else:
-                soonest = min(soonest, wait - self.lead)
-        for *_, key in sorted(ready):
+            if not self._place(key, outstanding, slots, now):
+                continue  # not ready after all: delayed or busy now
             waiting_for_robots = self._needs_robots(key)
             if waiting_for_robots is None:
+                self._placed[key] = _BUSY
+                self._busy.add(key)
                 return self._pop_from(key)
             if room <= 0:
+                heapq.heappush(self._ready, rank)
                 return None  # the engine asks again when a download ends
             self._fetch_robots(waiting_for_robots, key)
+            self._placed[key] = _BUSY
+            self._busy.add(key)
             room -= 1
-        if soonest < float("inf"):
-            self._wake_engine(soonest, now)
+        if self._delayed:
+            self._wake_engine(max(0.0, self._delayed[0][0] - now), now)
         return None
+
+    def _place_changed(self, outstanding: Counter[str], slots: dict[str, Slot],
+                       now: float) -> None:
+        """Sites new to the queue, sites whose download ended and sites whose delay is over
+        are placed again; every site that may go is then in ``_ready``."""
+        if not self._initialised:  # queues a JOBDIR brought back: never pushed here
+            self._initialised = True
+            for key in self.pqueues:
+                if key not in self._placed:
+                    self._placed[key] = _FRESH
+                    self._fresh.append(key)
+        changed, self._fresh = self._fresh, []
+        for key in list(self._busy):
+            if outstanding[key] < self._concurrency_of(key):
+                self._busy.discard(key)
+                changed.append(key)
+        while self._delayed and self._delayed[0][0] <= now:
+            _, key = heapq.heappop(self._delayed)
+            if self._placed.get(key) == _DELAYED:
+                changed.append(key)
+        for key in changed:
+            self._place(key, outstanding, slots, now)
+
+    def _place(self, key: str, outstanding: Counter[str], slots: dict[str, Slot],
+               now: float) -> bool:
+        """Put the site where it belongs now; True if that is among the ready ones."""
+        if key not in self.pqueues:
+            self._placed.pop(key, None)
+            self._busy.discard(key)
+            return False
+        if outstanding[key] >= self._concurrency_of(key):
+            self._placed[key] = _BUSY
+            self._busy.add(key)
+            return False
+        wait = seconds_until_ready(slots.get(key), now)
+        if wait <= self.lead or self._refused_unsent(key, now):
+            if self._placed.get(key) != _READY:
+                self._enter_ready(key)
+            return True
+        self._placed[key] = _DELAYED
+        heapq.heappush(self._delayed, (now + wait - self.lead, key))
+        return False
+
+    def _enter_ready(self, key: str) -> None:
+        self._placed[key] = _READY
+        heapq.heappush(self._ready, self._rank(key))
+
+    def _rank(self, key: str) -> tuple[int, int, str]:
+        queue = self.pqueues[key]
+        # feeds first (their chains are not known yet), then the longest chain
+        return (queue.curprio or 0, -len(queue), key)
+
+    def _concurrency_of(self, key: str) -> int:
+        return self.concurrency.get(key, self.default_concurrency)
 
     def waiting_sites(self) -> list[SiteWait]:
         """Sites whose queued requests wait for their delay, the soonest ready first."""
-        now = monotonic()
+        now = self.clock()
         self._find_middlewares()
         slots = self.crawler.engine.downloader.slots  # type: ignore[union-attr]
         waits = [SiteWait(seconds_until_ready(slots.get(key), now), key, len(queue))
@@ -151,8 +245,12 @@ class PoliteSlotPriorityQueue(DownloaderAwarePriorityQueue):
     def _pop_from(self, key: str) -> Request | None:
         queue = self.pqueues[key]
         request = queue.pop()
+        if request is not None:
+            self._count -= 1
         if len(queue) == 0:
             del self.pqueues[key]
+            self._placed.pop(key, None)
+            self._busy.discard(key)
             queue.close()
             if self.key:
                 with suppress(OSError):

@@ -29,6 +29,7 @@ class SourceRecord:
     read_entry_list: bool = False  # a feed or sitemap (not only a waypoint) was read
     failures: int = 0
     not_modified: int = 0
+    polls: int = 0             # times the listed document answered (watch mode: many)
 
     @property
     def outcome(self) -> Outcome:
@@ -74,6 +75,9 @@ class SourceBook:
     def not_modified(self, source: str) -> None:
         self._record(source).not_modified += 1
 
+    def polled(self, source: str) -> None:
+        self._record(source).polls += 1
+
     def outcomes(self) -> Counter[Outcome]:
         return Counter(record.outcome for record in self.records.values())
 
@@ -87,7 +91,9 @@ class SourceBook:
         for url, record in self.records.items():
             if not record.documents:
                 continue
+            polls = f"polled {record.polls} times, " if record.polls > 1 else ""
             documents = f"{record.documents} documents, " if record.documents > 1 else ""
             entries = f"{record.entries:,} {'entry' if record.entries == 1 else 'entries'}"
-            out.append(f"{url}: {record.kind}, {documents}{entries}")
+            total = " in all" if record.polls > 1 else ""
+            out.append(f"{url}: {record.kind}, {polls}{documents}{entries}{total}")
         return out

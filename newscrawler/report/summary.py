@@ -22,6 +22,7 @@ from newscrawler import keys
 from newscrawler import signals as news_signals
 from newscrawler.politeness.queue import PoliteSlotPriorityQueue, SiteWait
 from newscrawler.politeness.slots import SLOT
+from newscrawler.report.recent import RecentLines
 from newscrawler.report.sites import SiteOutcomes
 from newscrawler.report.sources import SourceBook
 from newscrawler.sources.parsed import SourceKind
@@ -33,7 +34,9 @@ if TYPE_CHECKING:
 
 # the run summary's log channel, by its old name: scripts grep logs for it
 logger = logging.getLogger("newscrawler.summary")
-MAX_ARTICLE_LINES = 50  # every failed feed is listed; failed articles up to this many
+# Lists keep their newest lines only: a crawl in watch mode meets failures for days
+MAX_ARTICLE_LINES = 50  # failed articles, and archive problems
+MAX_FEED_LINES = 50     # failed feeds, and feed warnings
 MAX_SOURCE_LINES = 50   # a line per source (its kind) for lists up to this long
 
 
@@ -44,13 +47,14 @@ class RunSummary:
         self.interval = crawler.settings.getfloat("PROGRESS_INTERVAL")
         self.feeds_total = 0
         self.sources = SourceBook()
-        self.feeds_failed: dict[str, str] = {}   # document -> "<what it is> <url>: <reason>"
-        self.feeds_of_skipped_sites: set[str] = set()
-        self.feed_warnings: dict[str, str] = {}
+        # document -> "<what it is> <url>: <reason>" (a skipped site's feeds: on its line)
+        self.feeds_failed = RecentLines(MAX_FEED_LINES)
+        self.feed_warnings = RecentLines(MAX_FEED_LINES)
         self.fallbacks: Counter[str] = Counter()
-        self.articles_failed: dict[str, str] = {}
+        self.articles_failed = RecentLines(MAX_ARTICLE_LINES)
         self.sites = SiteOutcomes()
-        self.archive_problems: list[str] = []
+        self.archive_problems = RecentLines(MAX_ARTICLE_LINES)
+        self.watching = crawler.settings.getbool("WATCH")
         self.started = monotonic()
         self._loop: Any = None
         connect = crawler.signals.connect
@@ -105,8 +109,9 @@ class RunSummary:
                      kind: SourceKind | None = None, source: str | None = None,
                      **_: Any) -> None:
         self.sources.fetched(source or url, kind, entries)
+        self._polled(url, source, "ok")
         if warning:
-            self.feed_warnings[url] = f"{_noun(kind)} {url}: {warning}"
+            self.feed_warnings.add(url, f"{_noun(kind)} {url}: {warning}")
 
     def response_received(self, response: Response, request: Request, **_: Any) -> None:
         self.sites.answered(request.meta.get(SLOT, ""))
@@ -115,16 +120,24 @@ class RunSummary:
                     kind: SourceKind | None = None, site: str | None = None,
                     **_: Any) -> None:
         self.sources.failed(source or url)
-        self.feeds_failed[url] = f"{_noun(kind)} {url}: {reason}"
+        self._polled(url, source, "failed")
+        line = f"{_noun(kind)} {url}: {reason}"
         if site is None:
-            logger.warning("failed %s", self.feeds_failed[url])
-        else:  # its site's one line said why
-            logger.debug("failed %s", self.feeds_failed[url])
-            self.feeds_of_skipped_sites.add(url)
+            logger.warning("failed %s", line)
+            self.feeds_failed.add(url, line)
+        else:  # its site's one line said why, and counts it
+            logger.debug("failed %s", line)
             self.sites.refusal(site, "feed")
 
     def feed_not_modified(self, url: str, source: str | None = None, **_: Any) -> None:
         self.sources.not_modified(source or url)
+        self._polled(url, source, "not_modified")
+
+    def _polled(self, url: str, source: str | None, outcome: str) -> None:
+        """A listed source answered (not a document it led to): one poll of it."""
+        if source is None or url == source:
+            self.sources.polled(url)
+            self.stats.inc_value(f"{keys.POLLS}/{outcome}")
 
     def entries_not_requested(self, counts: dict[str, int], **_: Any) -> None:
         for reason, count in counts.items():
@@ -142,14 +155,14 @@ class RunSummary:
         self.stats.inc_value(keys.ARTICLES_FAILED)
         if site is None:
             logger.info("failed article %s: %s", url, reason)
-            self.articles_failed[url] = reason
+            self.articles_failed.add(url, f"{url}: {reason}")
         else:
             logger.debug("failed article %s: %s", url, reason)
             self.sites.refusal(site, "article")
 
     def archive_problem(self, problem: str, **_: Any) -> None:
         logger.warning("WARC: %s", problem)
-        self.archive_problems.append(problem)
+        self.archive_problems.add(problem, problem)
 
     # reporting
 
@@ -198,7 +211,7 @@ class RunSummary:
         if error := self.stats.get_value(keys.WARC_ERROR):
             return f"WARC capture failed: {error}"
         if self.archive_problems and not self.stats.get_value(keys.WARC_READ_RECORDS):
-            return f"no WARC record could be read ({len(self.archive_problems)} problems)"
+            return f"no WARC record could be read ({self.archive_problems.total} problems)"
         return None
 
     def summary_lines(self, reason: str, elapsed: float) -> list[str]:
@@ -210,12 +223,13 @@ class RunSummary:
         if self.feeds_total or any(outcomes.values()):  # not for CC-NEWS files: no feeds
             lines.append(
                 f"  feeds: {outcomes['ok']} ok, {outcomes['failed']} failed, "
-                f"{outcomes['not modified']} not modified, of {self.feeds_total} listed")
+                f"{outcomes['not modified']} not modified, of {self.feeds_total} listed"
+                + (" (each source once, by what it gave in this run)" if self.watching else ""))
+        lines += self.poll_lines()
         lines += self._source_lines()
-        lines += [f"    failed {line}" for url, line in self.feeds_failed.items()
-                  if url not in self.feeds_of_skipped_sites]  # counted on their site's line
+        lines += _recent("    failed ", self.feeds_failed, "failed feeds")
         lines += self.schedule_lines()
-        lines += [f"    warning for {line}" for line in self.feed_warnings.values()]
+        lines += _recent("    warning for ", self.feed_warnings, "feed warnings")
         lines.append(
             f"  articles: {written} written ({get(f'{keys.ARTICLES_WRITTEN}/page', 0)} page text, "
             f"{get(f'{keys.ARTICLES_WRITTEN}/feed', 0)} feed fallback), "
@@ -223,12 +237,7 @@ class RunSummary:
             + (", ".join(f"{k} {v}" for k, v in sorted(dropped.items())) or "none")
         )
         lines += [f"    feed fallback ({why}): {n}" for why, n in self.fallbacks.most_common()]
-        failed_articles = list(self.articles_failed.items())
-        lines += [f"    failed article {url}: {why}"
-                  for url, why in failed_articles[:MAX_ARTICLE_LINES]]
-        if len(failed_articles) > MAX_ARTICLE_LINES:
-            lines.append(f"    ... and {len(failed_articles) - MAX_ARTICLE_LINES} more "
-                         f"failed articles (the log has a line for each)")
+        lines += _recent("    failed article ", self.articles_failed, "failed articles")
         lines += self._filter_lines()
         lines += self.sites.lines()
         lines.append(f"  already written by earlier runs, not requested again: "
@@ -245,6 +254,15 @@ class RunSummary:
         lines.append(f"  elapsed: {elapsed:.1f} s")
         lines.append(f"  output: {get(keys.OUTPUT, '(none)')}")
         return lines
+
+    def poll_lines(self) -> list[str]:
+        """Watch mode: every poll of every source, beside the per-source counts above."""
+        if not self.watching:
+            return []
+        polls = self._counts(keys.POLLS)
+        return [f"  polls (every poll of every listed source): {sum(polls.values())}: "
+                f"{polls.get('ok', 0)} ok, {polls.get('failed', 0)} failed, "
+                f"{polls.get('not_modified', 0)} not modified"]
 
     def schedule_lines(self) -> list[str]:
         """Sources the schedule left for later (newscrawler/schedule/: not due yet), and when."""
@@ -306,18 +324,23 @@ class RunSummary:
                        self.stats.get_stats().items() if key.startswith(prefix)}
             lines.append(f"  WARC read: {_count(get(keys.WARC_READ_FILES, 0), 'file')}, "
                          f"{get(keys.WARC_READ_RECORDS, 0)} records, "
-                         f"{len(self.archive_problems)} problems; responses not articles: "
+                         f"{self.archive_problems.total} problems; responses not articles: "
                          + (", ".join(f"{k} {v}" for k, v in sorted(skipped.items()))
                             or "none"))
             if get(keys.WARC_READ_WITHOUT_FEED):
                 lines.append(f"    articles whose feed is not in the files read: "
                              f"{get(keys.WARC_READ_WITHOUT_FEED)}")
-            lines += [f"    problem {problem}" for problem in
-                      self.archive_problems[:MAX_ARTICLE_LINES]]
-            if len(self.archive_problems) > MAX_ARTICLE_LINES:
-                lines.append(f"    ... and {len(self.archive_problems) - MAX_ARTICLE_LINES} "
-                             "more problems (each one is in the log)")
+            lines += _recent("    problem ", self.archive_problems, "problems")
         return lines
+
+
+def _recent(prefix: str, recent: RecentLines, what: str) -> list[str]:
+    """The kept lines, newest last, and how many older ones the log alone has."""
+    lines = [prefix + line for line in recent.lines.values()]
+    if recent.left_out:
+        lines.append(f"    ... and {recent.left_out} earlier {what} (the log has a line for "
+                     f"each)")
+    return lines
 
 
 def _noun(kind: SourceKind | None) -> str:

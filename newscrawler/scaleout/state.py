@@ -6,11 +6,15 @@ after its JSON line is flushed, validators are stored only when the run finishes
 
 * ``P:state:written`` -- set of article keys (``url:<canonical url>``, ``id:<feed url> <guid>``)
   written by any worker of any crawl: a feed entry found there is not requested again;
+* ``P:state:written_at`` -- sorted set of the same keys -> unix time written: what
+  ``STATE_RETENTION_DAYS`` forgets is one ``ZRANGEBYSCORE`` (a set member has no TTL of its
+  own; keys written before this index existed are kept);
 * ``P:state:feeds`` -- hash feed URL -> JSON ``{"etag", "last_modified", "updated_at"}``;
 * ``P:state:sources`` -- hash source URL -> JSON of its schedule and health (the fields of
   ``newscrawler.schedule.record.SourceRecord``), saved with the validators' rule;
 * ``P:state:due`` -- sorted set source URL -> next due time (unix seconds): the due ones are
-  one ``ZRANGEBYSCORE``;
+  one ``ZRANGEBYSCORE``; a worker claims the due ones of a batch by moving them
+  ``POLL_MIN_INTERVAL`` on (``lua/claim_due.lua``), so that one worker polls each;
 * ``P:crawl:<CRAWL_ID>:written`` -- the same keys, for this crawl only: what
   the cluster's ``ClusterDedupePipeline`` checks so that a request re-queued from a
   killed worker cannot write its article twice.
@@ -27,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from newscrawler.errors import ConfigError
 from newscrawler.scaleout.keys import check_settings, crawl_key, key_prefix, redacted
+from newscrawler.scaleout.scripts import lua_script
 from newscrawler.schedule.record import SourceRecord, from_row, to_row
 from newscrawler.state.store import FeedValidators
 
@@ -36,7 +41,7 @@ except ImportError:  # pragma: no cover - the redis extra is not installed
     redis = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from scrapy.settings import BaseSettings
 
@@ -55,6 +60,7 @@ class RedisState:
         check_settings(settings)  # opened first by the crawl command's validation: fail fast
         prefix = key_prefix(settings)
         self.written_key = f"{prefix}:state:written"
+        self.written_at_key = f"{prefix}:state:written_at"
         self.feeds_key = f"{prefix}:state:feeds"
         self.sources_key = f"{prefix}:state:sources"
         self.due_key = f"{prefix}:state:due"
@@ -71,6 +77,7 @@ class RedisState:
             raise ConfigError(f"Redis at {redacted(url)} is version {version}; scaling out "
                               f"needs {'.'.join(map(str, MIN_VERSION))} or later")
         self.pending: dict[str, FeedValidators] = {}
+        self._claim_due = self.client.register_script(lua_script("claim_due"))
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> RedisState:
@@ -86,8 +93,23 @@ class RedisState:
     def mark_written(self, keys: list[str]) -> None:
         pipe = self.client.pipeline(transaction=True)
         pipe.sadd(self.written_key, *keys)
+        pipe.zadd(self.written_at_key, dict.fromkeys(keys, time.time()))
         pipe.sadd(self.crawl_written_key, *keys)
         pipe.execute()
+
+    def prune_written(self, before: float, batch: int) -> int:
+        forgotten = 0
+        while True:
+            old = self.client.zrangebyscore(self.written_at_key, "-inf", f"({before!r}",
+                                            start=0, num=batch)
+            if old:
+                pipe = self.client.pipeline(transaction=True)
+                pipe.srem(self.written_key, *old)
+                pipe.zrem(self.written_at_key, *old)
+                pipe.execute()
+            forgotten += len(old)
+            if len(old) < batch:
+                return forgotten
 
     def validators(self, feed_url: str) -> FeedValidators:
         raw = self.client.hget(self.feeds_key, feed_url)
@@ -130,6 +152,14 @@ class RedisState:
 
     def due_sources(self, now: float) -> set[str]:
         return {url.decode() for url in self.client.zrangebyscore(self.due_key, "-inf", now)}
+
+    def claim_due(self, urls: Sequence[str], now: float, until: float) -> set[str]:
+        claimed: set[str] = set()
+        for start in range(0, len(urls), SOURCES_BATCH):
+            part = list(urls[start:start + SOURCES_BATCH])
+            found = self._claim_due(keys=[self.due_key], args=[repr(now), repr(until), *part])
+            claimed.update(url.decode() for url in found)
+        return claimed
 
     def earliest_due(self, after: float) -> float | None:
         first = self.client.zrangebyscore(self.due_key, f"({after!r}", "+inf", start=0, num=1,

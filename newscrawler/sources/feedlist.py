@@ -6,6 +6,7 @@ Scrapy-free; only a list that cannot be used at all raises :class:`FeedListError
 from __future__ import annotations
 
 import codecs
+import functools
 import os
 from importlib import resources
 from pathlib import Path
@@ -72,6 +73,25 @@ def _looks_like_path(arg: str) -> bool:
 
 
 def _load_file(path: Path, origin: str) -> FeedList:
+    try:
+        found = path.stat()
+    except (OSError, ValueError):
+        return _parse_file(path, origin)  # reading it says what is wrong, in one line
+    return _parse_file_once(str(path.resolve()), origin, found.st_ino, found.st_mtime_ns,
+                            found.st_size)
+
+
+# The crawl command checks the list before the crawl starts (one error: line, exit 2) and the
+# spider then loads it, in the same process: the list is parsed once (URL checks are 80 % of
+# the load time at 100,000 feeds). The key holds the file's inode, mtime and size: a list
+# edited in between is read again. One entry: a process crawls one list.
+@functools.lru_cache(maxsize=1)
+def _parse_file_once(path: str, origin: str, inode: int, mtime_ns: int, size: int
+                     ) -> FeedList:
+    return _parse_file(Path(path), origin)
+
+
+def _parse_file(path: Path, origin: str) -> FeedList:
     data = _read_list_file(path, origin)
     if _starts_with_markup(data):
         return parse_opml(data, origin)

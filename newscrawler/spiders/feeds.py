@@ -26,6 +26,7 @@ from newscrawler.rendering.routing import article_meta, browser_retry, should_re
 from newscrawler.report.failures import describe_failure
 from newscrawler.safety.middleware import BlockedAddress
 from newscrawler.schedule.extension import PollSchedule
+from newscrawler.schedule.frontier import Frontier, interleave_sites
 from newscrawler.schedule.watch import WatchLoop
 from newscrawler.sources.discovery import is_home_page_url, preferred_sitemaps
 from newscrawler.sources.feedlist import load_feed_list
@@ -139,19 +140,41 @@ class FeedsSpider(scrapy.Spider):
         await self.extractor.warm_up()
         for problem in self.feed_list.problems:
             self.logger.warning("feed list: %s", problem)
-        due = self.due_sources()
-        if self.settings.getbool("ROBOTSTXT_PREFETCH"):
-            self._robots_prefetch = prefetch_robots(self.crawler, [s.url for s in due])
-        for source in due:
-            yield self.source_request(source.url, SourceContext.of(source))
+        schedule = PollSchedule.of(self.crawler)
+        frontier = Frontier(self.crawler, self.settings.getint("FRONTIER_BATCH"),
+                            (lambda: len(schedule.in_flight)) if schedule is not None else None)
+        prefetch = self.settings.getbool("ROBOTSTXT_PREFETCH")
+        batches = self.due_batches(frontier.batch)
+        while True:
+            # less than a batch of sources outstanding (bounded memory); asked before the next
+            # batch is looked up, which counts its sources as outstanding
+            await frontier.room()
+            if (batch := next(batches, None)) is None:
+                break
+            if prefetch and batch:  # the first batch's sites: the crawl starts there
+                self._robots_prefetch = prefetch_robots(self.crawler, [s.url for s in batch])
+                prefetch = False
+            for source in batch:
+                yield self.source_request(source.url, SourceContext.of(source))
+        frontier.record_queued()
+
+    def due_batches(self, size: int) -> Iterator[list[FeedSource]]:
+        """The listed sources due now (all without a schedule), ``size`` listed sources looked
+        at a time (0: all at once), sites interleaved (schedule/frontier.py)."""
+        by_url = {source.url: source for source in self.feed_list.sources}
+        urls = interleave_sites(list(by_url))
+        schedule = PollSchedule.of(self.crawler)
+        if schedule is None:
+            size = size if size > 0 else max(1, len(urls))
+            batches: Iterator[list[str]] = (urls[i:i + size] for i in range(0, len(urls), size))
+        else:
+            batches = schedule.due_batches(urls, size)
+        for batch in batches:
+            yield [by_url[url] for url in batch]
 
     def due_sources(self) -> list[FeedSource]:
         """The listed sources due now, as the state's schedule says (all without it)."""
-        schedule = PollSchedule.of(self.crawler)
-        if schedule is None:
-            return list(self.feed_list.sources)
-        by_url = {source.url: source for source in self.feed_list.sources}
-        return [by_url[url] for url in schedule.due(list(by_url))]
+        return [source for batch in self.due_batches(0) for source in batch]
 
     def due_requests(self) -> list[Request]:
         """Watch mode: requests for the sources due now. A source is polled again and again, so

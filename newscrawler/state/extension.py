@@ -6,6 +6,7 @@ through attributes of the spider, so a middleware or pipeline works the same und
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from scrapy import signals
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 __all__ = ["CrawlState"]
+
+DAY = 86400.0
+PRUNE_BATCH = 10_000        # keys forgotten per statement: each a short transaction
+WATCH_PRUNE_EVERY = 3600.0  # seconds: a crawl that never closes prunes when idle, this often
 
 
 class CrawlState:
@@ -32,6 +37,10 @@ class CrawlState:
         self.crawler = crawler
         self.store: StateStore = open_store(crawler.settings)
         self.recrawl = crawler.settings.getbool("RECRAWL")
+        self.retention = crawler.settings.getfloat("STATE_RETENTION_DAYS") * DAY
+        self.clock = time.time
+        self.pruned_at = float("-inf")
+        crawler.signals.connect(self._spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self._spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
 
@@ -48,16 +57,35 @@ class CrawlState:
         """Written by an earlier run, and the run is not told to ignore that."""
         return not self.recrawl and self.store.is_written(keys_)
 
+    def prune(self) -> int:
+        """Forget the articles written before STATE_RETENTION_DAYS (0: never)."""
+        if not self.retention:
+            return 0
+        now = self.clock()
+        self.pruned_at = now
+        forgotten = self.store.prune_written(now - self.retention, PRUNE_BATCH)
+        if forgotten:
+            self.crawler.stats.inc_value(keys.ARTICLES_FORGOTTEN, forgotten)
+        return forgotten
+
+    def _spider_opened(self, spider: Spider) -> None:
+        self.prune()
+
     def _spider_idle(self, spider: Spider) -> None:
         # Idle: no request in progress, every polled feed's articles written or failed. A run
         # that finishes passes here last; watch mode, which never finishes, passes here often.
         self._commit_validators()
+        if self.clock() - self.pruned_at >= WATCH_PRUNE_EVERY:
+            self.prune()
 
     def _spider_closed(self, spider: Spider, reason: str) -> None:
         if reason == "finished":
             # Only a clean finish may store validators: see state/store.py.
             self._commit_validators()
-        self.store.close()
+        try:
+            self.prune()
+        finally:  # a store that failed to prune (Redis gone) is still closed
+            self.store.close()
 
     def _commit_validators(self) -> None:
         stored = self.store.commit_validators()

@@ -15,7 +15,7 @@ from newscrawler.schedule.record import SourceRecord, from_row, row_columns, to_
 from newscrawler.state.store import FeedValidators
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from scrapy.settings import BaseSettings
 
@@ -30,6 +30,8 @@ class SQLiteState:
             key TEXT PRIMARY KEY,          -- 'url:<canonical url>' or 'id:<feed url> <guid>'
             written_at REAL NOT NULL       -- unix time the JSON line was flushed
         );
+        -- what STATE_RETENTION_DAYS forgets is one range of this index
+        CREATE INDEX IF NOT EXISTS written_at ON written (written_at);
         CREATE TABLE IF NOT EXISTS feeds (
             url TEXT PRIMARY KEY,
             etag TEXT,
@@ -85,6 +87,16 @@ class SQLiteState:
             [(key, now) for key in keys],
         )
 
+    def prune_written(self, before: float, batch: int) -> int:
+        forgotten = 0
+        while True:  # autocommit: each batch is its own transaction, the file is never locked long
+            cursor = self.db.execute(
+                "DELETE FROM written WHERE rowid IN "
+                "(SELECT rowid FROM written WHERE written_at < ? LIMIT ?)", (before, batch))
+            forgotten += cursor.rowcount
+            if cursor.rowcount < batch:
+                return forgotten
+
     def validators(self, feed_url: str) -> FeedValidators:
         row = self.db.execute(
             "SELECT etag, last_modified FROM feeds WHERE url = ?", (feed_url,)
@@ -120,6 +132,19 @@ class SQLiteState:
         rows = self.db.execute("SELECT url FROM sources WHERE next_due <= ?", (now,))
         return {url for (url,) in rows}
 
+    def claim_due(self, urls: Sequence[str], now: float, until: float) -> set[str]:
+        # one process per state file: nobody else to keep the sources from (``until`` unused).
+        # Looked up by the primary key; next_due is compared here, not in SQL, so that SQLite
+        # cannot pick the next_due index and scan every due source for each batch
+        found: set[str] = set()
+        for start in range(0, len(urls), _MAX_VARIABLES):
+            part = urls[start:start + _MAX_VARIABLES]
+            rows = self.db.execute(
+                f"SELECT url, next_due FROM sources WHERE url IN ({','.join('?' * len(part))})",
+                part)
+            found.update(url for url, next_due in rows if next_due <= now)
+        return found
+
     def earliest_due(self, after: float) -> float | None:
         row = self.db.execute("SELECT min(next_due) FROM sources WHERE next_due > ?", (after,))
         return row.fetchone()[0]
@@ -148,3 +173,4 @@ class SQLiteState:
 
 
 _COLUMNS = ", ".join(row_columns())
+_MAX_VARIABLES = 999  # SQLite's smallest limit on "?" in one statement (before 3.32)

@@ -18,6 +18,11 @@ Rules every backend keeps, so that a crash loses nothing:
 
 In watch mode the crawl never finishes: both are committed each time it is idle (every request
 done, so every article of every polled feed is written or failed).
+
+Articles written more than ``STATE_RETENTION_DAYS`` ago are forgotten
+(:meth:`StateStore.prune_written`, called by the ``CrawlState`` extension as a crawl starts and
+closes): feeds and sitemaps list recent items only, so the store stays the size of the last few
+months, not of every article ever written.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from scrapy.utils.misc import load_object
 from newscrawler.errors import ConfigError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from scrapy.settings import BaseSettings
 
@@ -65,6 +70,9 @@ class StateStore(Protocol):
     def from_settings(cls, settings: BaseSettings) -> Self: ...
     def is_written(self, keys: list[str]) -> bool: ...
     def mark_written(self, keys: list[str]) -> None: ...
+    def prune_written(self, before: float, batch: int) -> int:
+        """Forget the articles written before ``before`` (unix time), at most ``batch`` keys per
+        statement, each its own short transaction; returns how many were forgotten."""
     def validators(self, feed_url: str) -> FeedValidators: ...
     def remember_validators(self, feed_url: str, validators: FeedValidators) -> None: ...
     def commit_validators(self) -> int: ...
@@ -73,6 +81,11 @@ class StateStore(Protocol):
         """Make unknown sources known, due at ``now``; returns how many were new."""
     def due_sources(self, now: float) -> set[str]:
         """URLs of the known sources due at ``now``: one indexed range query."""
+    def claim_due(self, urls: Sequence[str], now: float, until: float) -> set[str]:
+        """Those of ``urls`` (a batch of the list) known and due at ``now``, one indexed lookup
+        per batch (the frontier's cost does not grow with the whole list); they are not due to
+        any other process sharing the store until ``until`` or their saved record: one worker
+        polls a due source."""
     def earliest_due(self, after: float) -> float | None:
         """The first due time later than ``after`` of any known source, or None."""
     def source(self, url: str) -> SourceRecord | None: ...

@@ -122,3 +122,46 @@ def test_rotation_closes_each_file_whole_before_the_next_opens(tmp_path):
     # each file opened once, in order, and closed before the next one opened
     assert [Path(p).name for p in opened] == [p.name for p in files]
     assert [kind for kind, _ in events] == ["opened", "closed"] * len(files)
+
+
+def watch_summary(workdir: Path, rounds: int) -> list[str]:
+    """The summary of a watch run over a good feed and a missing one, stopped (SIGTERM) once
+    the missing one has been polled ``rounds`` times."""
+    workdir.mkdir()
+    with serve(one_site_web("alpha")) as running:
+        missing = running.url("alpha", "/missing.xml")
+        (workdir / "feeds.txt").write_text(f"{running.feed_urls()[0]}\n{missing}\n")
+        process = start_crawl(workdir, "-a", "feeds=feeds.txt", "-a", "watch=1",
+                              output=OUTPUT, settings=WATCH)
+        try:
+            wait_for(lambda: sum(r.path == "/missing.xml"
+                                 for r in running.log.records()) >= rounds)
+            assert stop(process, signal.SIGTERM) == 0
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+    log = (workdir / "crawl.log").read_text()
+    start = log.index("run summary (shutdown)")
+    return [line.split("[newscrawler.summary] INFO: ", 1)[1]
+            for line in log[start:].splitlines() if "[newscrawler.summary]" in line]
+
+
+def test_the_watch_summary_counts_polls_apart_and_does_not_grow_with_rounds(tmp_path):
+    short, long = watch_summary(tmp_path / "short", 2), watch_summary(tmp_path / "long", 5)
+    assert len(long) == len(short), "\n".join(long)
+    for lines in (short, long):
+        # per source: each counted once, whatever the number of polls
+        assert ("  feeds: 1 ok, 1 failed, 0 not modified, of 2 listed (each source once, by "
+                "what it gave in this run)") in lines
+        assert sum("failed feed " in line and "missing.xml: HTTP 404" in line
+                   for line in lines) == 1
+    polls = next(line for line in long if line.startswith("  polls (every poll"))
+    figures = re.search(r": (\d+): (\d+) ok, (\d+) failed, (\d+) not modified", polls)
+    total, ok, failed, not_modified = map(int, figures.groups())
+    # the good feed answers 200 once, then 304s (less often: nothing new, its interval
+    # grows); the missing one fails at every poll: every poll of both is counted
+    assert failed >= 5 and ok >= 1 and ok + not_modified >= 2
+    assert total == ok + failed + not_modified
+    # the good feed's own line: its polls, and the entries they listed in all
+    assert any(re.search(rf"rss\.xml: RSS feed, polled {ok + not_modified} times, "
+                         rf"(\d+ documents, )?\d+ entries in all", line) for line in long), long

@@ -546,3 +546,17 @@ def test_default_list_loads_from_a_zipped_package(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) == len(load_feed_list(None).sources)
+
+
+def test_a_list_file_checked_then_crawled_is_parsed_once_unless_edited(tmp_path: Path) -> None:
+    # the crawl command checks the list, then the spider loads it: one parse, 100,000 URLs
+    path = tmp_path / "feeds.txt"
+    path.write_text("https://a.example/rss\n", encoding="utf-8")
+    checked = load_feed_list(str(path))
+    assert load_feed_list(str(path)) is checked
+    path.write_text("https://a.example/rss\nhttps://b.example/rss\n", encoding="utf-8")
+    edited = load_feed_list(str(path))
+    assert edited.urls == ("https://a.example/rss", "https://b.example/rss")
+    path.unlink()
+    with pytest.raises(FeedListError, match="feed list not found"):
+        load_feed_list(str(path))  # a list gone since is an error, not the old contents

@@ -108,7 +108,7 @@ def test_a_site_whose_delay_runs_is_held_back_until_it_is_over(make_crawler):
 
     async def scenario() -> list[str | None]:
         handed = [site_of(queue.pop()), site_of(queue.pop())]
-        busy(crawler, "slow.example", delay=60, sent_ago=61)  # its delay is over
+        queue.clock = lambda: monotonic() + 60  # a minute later: its delay is over
         return [*handed, site_of(queue.pop())]
 
     assert in_loop(scenario) == ["other.example", None, "slow.example"]
@@ -238,3 +238,67 @@ def test_the_sites_the_crawl_waits_for_are_listed_soonest_first(make_crawler):
     assert [(w.site, w.requests) for w in waits] == [("slow.example", 1), ("reddit.com", 3)]
     assert [round(w.seconds) for w in waits] == [5, 58]
     assert all(isinstance(w, SiteWait) for w in waits)
+
+
+# The heap of ready sites (pop costs O(log sites)) keeps the rule a scan over every site had.
+
+@pytest.mark.parametrize(
+    ("chains", "order"),
+    [
+        ({"a": 1, "b": 3, "c": 2}, ["b", "b", "c", "a", "b", "c"]),  # ties: the site key
+        ({"a": 2, "b": 2}, ["a", "b", "a", "b"]),
+        ({"x": 1}, ["x"]),
+    ],
+)
+def test_with_every_site_ready_the_longest_chain_goes_each_time(make_crawler, chains, order):
+    crawler = make_crawler(NO_ROBOTS, engine=True)
+    queue = build(crawler, *(request(f"{site}.example", n)
+                             for site, length in chains.items() for n in range(length)))
+    handed = [site_of(queue.pop()) for _ in order]
+    assert handed == [f"{site}.example" for site in order]
+    assert queue.pop() is None and len(queue) == 0
+
+
+def test_a_site_whose_chain_grows_while_it_waits_goes_before_a_shorter_one(make_crawler):
+    crawler = make_crawler(NO_ROBOTS, engine=True)
+    queue = build(crawler, request("a.example", 0), request("a.example", 1),
+                  request("b.example", 0))
+    assert site_of(queue.pop()) == "a.example"  # a: 1 left, b: 1
+    for n in range(1, 4):
+        queue.push(request("b.example", n))  # b: 4 now
+    assert site_of(queue.pop()) == "b.example"
+    assert len(queue) == 4
+
+
+def test_many_sites_are_served_in_the_order_a_full_scan_chooses(make_crawler):
+    """A reference: every pop, the ready site with the smallest (priority, -queued, key)."""
+    crawler = make_crawler(NO_ROBOTS, engine=True)
+    chains = {f"s{i:03d}.example": 1 + (i * 7) % 5 for i in range(120)}
+    feeds = {site for i, site in enumerate(chains) if i % 9 == 0}
+    requests = [request(site, n, SOURCE_PRIORITY if site in feeds and n == 0
+                        else ARTICLE_PRIORITY)
+                for site, length in chains.items() for n in range(length)]
+    queue = build(crawler, *requests)
+    left = {site: sorted((-r.priority, r.url) for r in requests if site_of(r) == site)
+            for site in chains}
+    while left:
+        expected = min(left, key=lambda site: (left[site][0][0], -len(left[site]), site))
+        assert site_of(queue.pop()) == expected
+        left[expected].pop(0)
+        if not left[expected]:
+            del left[expected]
+    assert queue.pop() is None
+
+
+def test_a_queue_a_jobdir_brought_back_hands_out_what_it_held(make_crawler, tmp_path):
+    crawler = make_crawler(NO_ROBOTS, engine=True)
+    disk = load_object(crawler.settings["SCHEDULER_DISK_QUEUE"])
+    first = PoliteSlotPriorityQueue.from_crawler(crawler, disk, str(tmp_path / "q"))
+    for site in ("a.example", "b.example"):
+        for n in range(2):
+            first.push(request(site, n))
+    kept = first.close()
+    again = PoliteSlotPriorityQueue.from_crawler(crawler, disk, str(tmp_path / "q"), kept)
+    assert len(again) == 4
+    assert sorted(site_of(again.pop()) for _ in range(4)) == ["a.example"] * 2 + ["b.example"] * 2
+    assert again.pop() is None

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
+from scrapy import signals
 from scrapy.settings import Settings
 
+from newscrawler import keys
 from newscrawler.errors import ConfigError
+from newscrawler.state.extension import CrawlState
 from newscrawler.state.sqlite import SQLiteState
 from newscrawler.state.store import FeedValidators, article_keys, open_store
 
@@ -149,3 +153,43 @@ def test_a_state_dir_that_cannot_be_used_is_a_config_error(tmp_path: Path):
     blocker.write_text("not a directory")
     with pytest.raises(ConfigError, match=re.escape(f"cannot use STATE_DIR {blocker}")):
         SQLiteState(blocker)
+
+
+DAY = 86400.0
+
+
+def age(store: SQLiteState, key: str, days: float) -> None:
+    """As if ``key`` had been written ``days`` ago."""
+    store.db.execute("UPDATE written SET written_at = written_at - ? WHERE key = ?",
+                     (days * DAY, key))
+
+
+def test_articles_older_than_the_retention_are_forgotten_in_bounded_batches(tmp_path: Path):
+    store = SQLiteState(tmp_path)
+    old = [f"url:https://example.com/old/{n}" for n in range(5)]
+    recent = ["url:https://example.com/recent"]
+    store.mark_written(old + recent)
+    for key in old:
+        age(store, key, 100)
+    age(store, recent[0], 80)
+    assert store.prune_written(time.time() - 90 * DAY, batch=2) == 5  # 2 + 2 + 1
+    assert not store.is_written(old[:1]) and not store.is_written(old[4:])
+    assert store.is_written(recent)
+    assert store.prune_written(time.time() - 90 * DAY, batch=2) == 0
+    plan = store.db.execute("EXPLAIN QUERY PLAN SELECT rowid FROM written WHERE written_at < 1")
+    assert "written_at" in " ".join(str(row) for row in plan)  # a range of the index, no scan
+    store.close()
+
+
+@pytest.mark.parametrize(("days", "kept"), [(90, True), (30, False), (0, True)])
+def test_a_crawl_forgets_what_is_older_than_state_retention_days_as_it_starts(
+        make_crawler, days, kept):
+    crawler = make_crawler({"STATE_RETENTION_DAYS": days})
+    state = CrawlState.of(crawler)
+    assert state is not None
+    key = ["url:https://example.com/a"]
+    state.store.mark_written(key)
+    age(state.store, key[0], 60)  # type: ignore[arg-type]
+    crawler.signals.send_catch_log(signals.spider_opened, spider=crawler.spider)
+    assert state.store.is_written(key) is kept
+    assert crawler.stats.get_value(keys.ARTICLES_FORGOTTEN) == (None if kept else 1)

@@ -99,8 +99,11 @@ def test_failed_articles_beyond_the_limit_are_counted_not_listed(make_crawler, c
     for n in range(MAX_ARTICLE_LINES + 3):
         send(crawler, news_signals.article_failed, url=f"https://a.example/{n}", reason="gone")
     lines = closing_lines(crawler, caplog)
-    assert sum(line.startswith("    failed article ") for line in lines) == MAX_ARTICLE_LINES
-    assert "    ... and 3 more failed articles (the log has a line for each)" in lines
+    listed = [line for line in lines if line.startswith("    failed article ")]
+    assert len(listed) == MAX_ARTICLE_LINES
+    assert listed[-1] == f"    failed article https://a.example/{MAX_ARTICLE_LINES + 2}: gone"
+    assert "    failed article https://a.example/0: gone" not in lines  # the newest are kept
+    assert "    ... and 3 earlier failed articles (the log has a line for each)" in lines
     assert crawler.stats.get_value(keys.ARTICLES_FAILED) == MAX_ARTICLE_LINES + 3
 
 
