@@ -157,9 +157,15 @@ def _reextraction(bench: Bench, pages: int) -> dict[str, Any]:
     passes.append(reference_pass(sample))
     # from the first article written (the pool's start-up is not re-extraction) to the last
     first_write = next((s.t for s in run.samples if s.written > 0), run.started)
-    window = (run.last_write or run.ended) - first_write
+    last_write = run.last_write or run.ended
+    if first_write >= last_write:
+        # every article was written between two samples: time from the last sample that saw
+        # none (a longer window, so the rate is a lower bound rather than none at all)
+        first_write = max((s.t for s in run.samples if s.written == 0 and s.t < last_write),
+                          default=run.started)
+    window = last_write - first_write
     rate = (run.written - 1) / window if window > 0 and run.written > 1 else 0.0
-    busy = harness.window_cpu(run.samples, first_write, run.last_write or run.ended)
+    busy = harness.window_cpu(run.samples, first_write, last_write)
     ref_rate = statistics.fmean(p["rate"] for p in passes)
     cores = core_count()
     record = {"pages": len(bodies), "file_bytes": path.stat().st_size, "written": run.written,
