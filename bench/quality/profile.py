@@ -33,8 +33,7 @@ COMPONENTS = (
     ("lookups", "our lookups (lang, canonical, stated date, og:title)"),
     ("copy", "tree copy (bare_extraction copies a tree it is given)"),
     ("text", "text pass (trafilatura, precision, no metadata)"),
-    ("metadata", "trafilatura metadata without htmldate"),
-    ("htmldate", "htmldate (inside trafilatura's metadata)"),
+    ("metadata", "read_metadata (trafilatura's parts, htmldate only where unknown)"),
     ("second_opinion", "second opinion (rule, html2txt, balanced pass where run)"),
     ("language", "language identification (py3langid)"),
     ("cleanup", "plain tables, text normalisation"),
@@ -69,7 +68,7 @@ def profile_pages(pages: list[CorpusPage], repeats: int) -> dict[str, Any]:
     parts = {
         "decode": ms("decode"), "parse": ms("parse"), "lookups": ms("lookups"),
         "copy": ms("copy"), "text": ms("text_with_copy") - ms("copy"),
-        "metadata": ms("metadata_with_htmldate") - ms("htmldate"), "htmldate": ms("htmldate"),
+        "metadata": ms("metadata"),
         "second_opinion": max(ms("extract") - ms("without_second"), 0.0),
         "language": ms("language"), "cleanup": ms("cleanup"), "pickle": ms("pickle"),
     }
@@ -84,10 +83,7 @@ def profile_pages(pages: list[CorpusPage], repeats: int) -> dict[str, Any]:
 def _steps(page: CorpusPage) -> list[tuple[str, Callable[[], Any]]]:
     """The timed steps of one page, in order; a step returning False ends the page."""
     import trafilatura
-    from htmldate import find_date
-    from trafilatura.metadata import extract_metadata
 
-    date_params = page_module._date_params(DEFAULT_OPTIONS.extensive_date_search)
     state: dict[str, Any] = {}
 
     def run_extract() -> None:
@@ -104,8 +100,8 @@ def _steps(page: CorpusPage) -> list[tuple[str, Callable[[], Any]]]:
         tree = state["tree"]
         metadata.declared_language(tree)
         metadata.canonical_url(tree, page.url)
-        metadata.stated_publication_date(tree)
-        metadata.meta_content(tree, ".//meta[@property='og:title'][@content]")
+        state["stated_date"] = metadata.stated_publication_date(tree)
+        state["og_title"] = metadata.meta_content(tree, ".//meta[@property='og:title'][@content]")
 
     def text_pass() -> None:
         state["raw"] = page_module._bare_extraction(state["tree"], page.url, DEFAULT_OPTIONS,
@@ -127,9 +123,9 @@ def _steps(page: CorpusPage) -> list[tuple[str, Callable[[], Any]]]:
         ("copy", lambda: copy(state["tree"])),
         ("text_with_copy", text_pass),
         ("cleanup", cleanup),
-        ("metadata_with_htmldate", lambda: extract_metadata(state["tree"], page.url,
-                                                            dict(date_params))),
-        ("htmldate", lambda: find_date(state["tree"], url=page.url, **date_params)),
+        ("metadata", lambda: metadata.read_metadata(
+            state["tree"], page.url, og_title=state["og_title"],
+            stated_date=state["stated_date"])),
     ]
 
 

@@ -236,7 +236,7 @@ class PageMetadata:
 
 
 def read_metadata(tree: Any, url: str, *, og_title: str | None, stated_date: str | None,
-                  document: Any = None) -> PageMetadata:
+                  document: Any = None, extensive_date_search: bool = True) -> PageMetadata:
     """Every metadata field of the page, our own lookups first.
 
     ``document`` is what ``trafilatura.bare_extraction(with_metadata=True)`` (or
@@ -264,7 +264,8 @@ def read_metadata(tree: Any, url: str, *, og_title: str | None, stated_date: str
         names = page_authors(tree, linked, extract_author(tree))
     published = stated_date
     if not published:
-        found = document.date if document is not None else _htmldate(tree, url)
+        found = (document.date if document is not None
+                 else _htmldate(tree, url, extensive_date_search))
         published = to_utc_iso(found)
     return PageMetadata(
         title=choose_title(candidates, site_name),
@@ -295,10 +296,10 @@ def _meta_tags(tree: Any) -> Any:
     return examine_meta(tree)
 
 
-def _htmldate(tree: Any, url: str) -> str | None:
+def _htmldate(tree: Any, url: str, extensive: bool) -> str | None:
     from htmldate import find_date
 
-    return find_date(tree, url=url or None, **htmldate_params())
+    return find_date(tree, url=url or None, **htmldate_params(extensive))
 
 
 def _publisher_name(linked: Any) -> str | None:

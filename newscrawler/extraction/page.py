@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -124,10 +123,9 @@ def _extract(
     stated_date = metadata.stated_publication_date(tree)
     og_title = metadata.meta_content(tree, ".//meta[@property='og:title'][@content]")
 
-    document = _bare_extraction(tree, url, options, with_metadata=True)
-    if document is None:
-        # no text: the metadata still helps the caller (title, date of a paywalled page)
-        document = _metadata_only(tree, url, options)
+    # text only: trafilatura's metadata pass would mostly re-find what our lookups read from the
+    # page (JSON-LD, <meta>); read_metadata() runs its parts only where the answer is unknown
+    document = _bare_extraction(tree, url, options, with_metadata=False)
     raw_text = getattr(document, "text", None) or ""
     if options.favor_precision and options.precision_fallback:
         raw_text = _second_opinion(tree, url, options, raw_text)
@@ -135,7 +133,7 @@ def _extract(
         raw_text = _plain_tables(raw_text)
     text = normalize_text(raw_text) or None
     found = metadata.read_metadata(tree, url, og_title=og_title, stated_date=stated_date,
-                                   document=document)
+                                   extensive_date_search=options.extensive_date_search)
     return PageFields(
         text=text,
         title=found.title,
@@ -185,7 +183,7 @@ def _bare_extraction(tree: Any, url: str, options: ExtractOptions, *, with_metad
         deduplicate=LRUCache(maxsize=4096) if options.deduplicate else False,
         fast=options.fast,
         with_metadata=with_metadata,
-        date_extraction_params=_date_params(options.extensive_date_search),
+        date_extraction_params=metadata.htmldate_params(options.extensive_date_search),
         config=_trafilatura_config(),
     )
 
@@ -254,12 +252,6 @@ def _precision_fallback(tree: Any, url: str, options: ExtractOptions, text: str)
     return text
 
 
-def _metadata_only(tree: Any, url: str, options: ExtractOptions) -> Any:
-    from trafilatura.metadata import extract_metadata
-
-    return extract_metadata(tree, url or None, _date_params(options.extensive_date_search))
-
-
 def _cap_elements(tree: Any, url: str) -> None:
     """Cut the tree to :data:`MAX_ELEMENTS` elements (trafilatura's work grows with them)."""
     if _count_elements(tree, MAX_ELEMENTS + 1) <= MAX_ELEMENTS:
@@ -312,13 +304,3 @@ def _trafilatura_config() -> Any:
     config.set("DEFAULT", "MAX_FILE_SIZE", str(MAX_HTML_CHARS))
     config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # CLI-only option; the pool has the limit
     return config
-
-
-def _date_params(extensive: bool) -> dict[str, Any]:
-    return {
-        "original_date": True,              # publication, not last modification
-        "extensive_search": extensive,
-        "outputformat": "%Y-%m-%dT%H:%M:%S%z",  # keeps time and zone where the page has them
-        "max_date": (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d"),
-    }
-
