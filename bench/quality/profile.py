@@ -23,6 +23,7 @@ from bench.scoring import CorpusPage
 from newscrawler.extraction import metadata
 from newscrawler.extraction import page as page_module
 from newscrawler.extraction.decoding import decode_html, parse_html
+from newscrawler.extraction.linked_data import linked_data
 from newscrawler.extraction.page import DEFAULT_OPTIONS, extract
 from newscrawler.utils.text import normalize_text
 
@@ -30,7 +31,7 @@ from newscrawler.utils.text import normalize_text
 COMPONENTS = (
     ("decode", "decoding (bytes -> str)"),
     ("parse", "parsing (lxml, once)"),
-    ("lookups", "our lookups (lang, canonical, stated date, og:title)"),
+    ("lookups", "our lookups (JSON-LD parse, lang, canonical, stated date, og:title)"),
     ("copy", "tree copy (bare_extraction copies a tree it is given)"),
     ("text", "text pass (trafilatura, precision, no metadata)"),
     ("metadata", "read_metadata (trafilatura's parts, htmldate only where unknown)"),
@@ -98,9 +99,10 @@ def _steps(page: CorpusPage) -> list[tuple[str, Callable[[], Any]]]:
 
     def lookups() -> None:
         tree = state["tree"]
+        state["linked"] = linked = linked_data(tree)
         metadata.declared_language(tree)
         metadata.canonical_url(tree, page.url)
-        state["stated_date"] = metadata.stated_publication_date(tree)
+        state["stated_date"] = metadata.stated_publication_date(tree, linked)
         state["og_title"] = metadata.meta_content(tree, ".//meta[@property='og:title'][@content]")
 
     def text_pass() -> None:
@@ -124,7 +126,7 @@ def _steps(page: CorpusPage) -> list[tuple[str, Callable[[], Any]]]:
         ("text_with_copy", text_pass),
         ("cleanup", cleanup),
         ("metadata", lambda: metadata.read_metadata(
-            state["tree"], page.url, og_title=state["og_title"],
+            state["tree"], state["linked"], page.url, og_title=state["og_title"],
             stated_date=state["stated_date"])),
     ]
 

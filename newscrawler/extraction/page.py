@@ -22,6 +22,7 @@ from newscrawler.extraction.evidence import (
     declared_article_body,
     misses_declared_text,
 )
+from newscrawler.extraction.linked_data import LinkedData, linked_data
 from newscrawler.utils.text import normalize_text
 
 __all__ = [
@@ -118,9 +119,10 @@ def _extract(
     _cap_elements(tree, url)
 
     # our own lookups first: bare_extraction works on (and prunes) its own copy of the tree
+    linked = linked_data(tree)  # the page's JSON-LD, parsed once: metadata and text evidence
     declared_language = metadata.declared_language(tree)
     canonical_url = metadata.canonical_url(tree, url)
-    stated_date = metadata.stated_publication_date(tree)
+    stated_date = metadata.stated_publication_date(tree, linked)
     og_title = metadata.meta_content(tree, ".//meta[@property='og:title'][@content]")
 
     # text only: trafilatura's metadata pass would mostly re-find what our lookups read from the
@@ -128,11 +130,11 @@ def _extract(
     document = _bare_extraction(tree, url, options, with_metadata=False)
     raw_text = getattr(document, "text", None) or ""
     if options.favor_precision and options.precision_fallback:
-        raw_text = _second_opinion(tree, url, options, raw_text)
+        raw_text = _second_opinion(tree, linked, url, options, raw_text)
     if raw_text and options.plain_tables:
         raw_text = _plain_tables(raw_text)
     text = normalize_text(raw_text) or None
-    found = metadata.read_metadata(tree, url, og_title=og_title, stated_date=stated_date,
+    found = metadata.read_metadata(tree, linked, url, og_title=og_title, stated_date=stated_date,
                                    extensive_date_search=options.extensive_date_search)
     return PageFields(
         text=text,
@@ -188,7 +190,8 @@ def _bare_extraction(tree: Any, url: str, options: ExtractOptions, *, with_metad
     )
 
 
-def _second_opinion(tree: Any, url: str, options: ExtractOptions, text: str) -> str:
+def _second_opinion(tree: Any, linked: LinkedData, url: str, options: ExtractOptions,
+                    text: str) -> str:
     """Precision mode's ``text``, or the balanced mode's where the page shows it is better.
 
     Precision mode gains on most pages and loses part of the article on a few. Where the page
@@ -203,7 +206,8 @@ def _second_opinion(tree: Any, url: str, options: ExtractOptions, text: str) -> 
     """
     declared = None
     if options.declared_body:
-        declared = declared_article_body(tree, options.declared_body, _min_extracted_size())
+        declared = declared_article_body(tree, linked, options.declared_body,
+                                         _min_extracted_size())
     if declared is None:
         return _precision_fallback(tree, url, options, text)
     if not misses_declared_text(text, declared, options.missing_tolerance):

@@ -21,6 +21,7 @@ from newscrawler.extraction.evidence import (
     missing_share,
     token_agreement,
 )
+from newscrawler.extraction.linked_data import linked_data
 from newscrawler.extraction.page import DEFAULT_OPTIONS, extract
 
 PAGES = Path(__file__).parent / "pages"
@@ -67,18 +68,21 @@ def _ld(data: object) -> str:
     (_ld({"articleBody": "stated"}), "<p>x</p>", (), None),
 ])
 def test_declared_article_body(head, body, sources, expected):
-    assert declared_article_body(_page(body, head), sources) == expected
+    tree = _page(body, head)
+    assert declared_article_body(tree, linked_data(tree), sources) == expected
 
 
 def test_a_statement_shorter_than_the_minimum_is_no_statement():
     tree = _page("<p>x</p>", _ld({"articleBody": "Subscribe to read."}))
-    assert declared_article_body(tree, ("json-ld",), min_chars=250) is None
-    assert declared_article_body(tree, ("json-ld",), min_chars=5) == "Subscribe to read."
+    linked = linked_data(tree)
+    assert declared_article_body(tree, linked, ("json-ld",), min_chars=250) is None
+    assert declared_article_body(tree, linked, ("json-ld",), min_chars=5) == "Subscribe to read."
 
 
 def test_an_unknown_source_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown article body source"):
-        declared_article_body(_page("<p>x</p>"), ("rdfa",))
+        tree = _page("<p>x</p>")
+        declared_article_body(tree, linked_data(tree), ("rdfa",))
 
 
 @pytest.mark.parametrize(("candidate", "declared", "expected"), [
