@@ -23,6 +23,7 @@ __all__ = [
     "misses_declared_text",
     "missing_share",
     "token_agreement",
+    "visible_text_length",
 ]
 
 # Where a page may state its article body, in the order they are asked.
@@ -31,6 +32,17 @@ _HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template"})
 # elements whose itemprop mentions articleBody (compiled: one pass in C, the cheapest form
 # measured); itemprop is a list of names, so the token itself is checked after
 _ARTICLE_BODY_ITEMPROP = etree.XPath("//*[@itemprop][contains(@itemprop, 'articleBody')]")
+# the body's text nodes a reader could see (one compiled XPath: the strings are made in C)
+_VISIBLE_TEXT_NODES = etree.XPath(
+    "//body//text()[not(parent::script or parent::style or parent::noscript or parent::template)]")
+
+
+def visible_text_length(tree: Any) -> int:
+    """How much text the page shows: the characters of the body's text nodes outside
+    script/style, each stripped. The length rule's measure of the page: about a third of the
+    cost of trafilatura's ``html2txt`` (which copies and cleans the tree), and the same
+    decision on all but 2 of the 66 corpus pages where the rule asks (docs/extraction.md)."""
+    return sum(len(node.strip()) for node in _VISIBLE_TEXT_NODES(tree))
 
 
 def declared_article_body(tree: Any, linked: LinkedData, sources: tuple[str, ...] = BODY_SOURCES,

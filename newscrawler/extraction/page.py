@@ -21,6 +21,7 @@ from newscrawler.extraction.evidence import (
     agrees_better,
     declared_article_body,
     misses_declared_text,
+    visible_text_length,
 )
 from newscrawler.extraction.linked_data import LinkedData, linked_data
 from newscrawler.utils.text import normalize_text
@@ -29,6 +30,7 @@ __all__ = [
     "DEFAULT_OPTIONS",
     "EMPTY",
     "MAX_ELEMENTS",
+    "PAGE_MEASURES",
     "ExtractOptions",
     "PageFields",
     "extract",
@@ -36,6 +38,7 @@ __all__ = [
 
 LOGGER = logging.getLogger(__name__)
 
+PAGE_MEASURES = ("visible", "html2txt")  # the length rule's measures of a page's text
 MAX_ELEMENTS = 20_000        # more elements are cut in document order (corpus max: ~1 600)
 
 
@@ -76,6 +79,14 @@ class ExtractOptions:
     # ... and the balanced pass runs only where the precision text lacks more than this share
     # of the stated body's words (a share, 0-1: chosen by cross-validation, docs/extraction.md)
     missing_tolerance: float = 0.05
+    # the length rule's measure of the page's text: "visible" (visible_text_length) or
+    # "html2txt" (trafilatura's own measure, about 3x the cost): chosen by cross-validation
+    page_measure: str = "visible"
+
+    def __post_init__(self) -> None:
+        if self.page_measure not in PAGE_MEASURES:
+            raise ValueError(f"unknown page measure: {self.page_measure!r} "
+                             f"(one of {', '.join(PAGE_MEASURES)})")
 
 
 DEFAULT_OPTIONS = ExtractOptions()
@@ -226,6 +237,15 @@ def _balanced_text(tree: Any, url: str, options: ExtractOptions) -> str:
     return getattr(balanced, "text", None) or ""
 
 
+def _page_text_length(tree: Any, options: ExtractOptions) -> int:
+    """The length rule's measure of how much text the page has (``options.page_measure``)."""
+    if options.page_measure == "html2txt":
+        from trafilatura.baseline import html2txt
+
+        return len(html2txt(tree))
+    return visible_text_length(tree)
+
+
 def _min_extracted_size() -> int:
     return _trafilatura_config().getint("DEFAULT", "MIN_EXTRACTED_SIZE")
 
@@ -237,15 +257,16 @@ def _precision_fallback(tree: Any, url: str, options: ExtractOptions, text: str)
     keeps the retry if it is clearly longer; precision mode skips that safety net, and then
     sometimes returns a few boilerplate lines for the whole page (an article inside a hidden
     overlay, say). Same rule and trafilatura's own constants here: such a text is compared
-    with the balanced mode's, which wins when it is ESCALATION_ACCEPT_RATIO times longer.
+    with the balanced mode's, which wins when it is ESCALATION_ACCEPT_RATIO times longer. The
+    page's text is measured by ``options.page_measure`` (cheaper than trafilatura's html2txt
+    by default; chosen by cross-validation).
     """
     from trafilatura import core
-    from trafilatura.baseline import html2txt
 
     max_length = getattr(core, "ESCALATION_MAX_LENGTH", 3000)
     page_share = getattr(core, "ESCALATION_PAGE_SHARE", 0.2)
     accept_ratio = getattr(core, "ESCALATION_ACCEPT_RATIO", 1.5)
-    if len(text) >= max_length or len(text) >= page_share * len(html2txt(tree)):
+    if len(text) >= max_length or len(text) >= page_share * _page_text_length(tree, options):
         return text
     balanced_text = _balanced_text(tree, url, options)
     long_enough = len(balanced_text) >= _min_extracted_size()

@@ -20,6 +20,7 @@ from newscrawler.extraction.evidence import (
     misses_declared_text,
     missing_share,
     token_agreement,
+    visible_text_length,
 )
 from newscrawler.extraction.linked_data import linked_data
 from newscrawler.extraction.page import DEFAULT_OPTIONS, extract
@@ -83,6 +84,22 @@ def test_an_unknown_source_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown article body source"):
         tree = _page("<p>x</p>")
         declared_article_body(tree, linked_data(tree), ("rdfa",))
+
+
+@pytest.mark.parametrize(("head", "body", "expected"), [
+    ("", "<p>Hello</p><p> world </p>", len("Hello") + len("world")),
+    ("<title>Not in the body</title>", "<p>Hello</p>", 5),
+    ("", "<p>Hi</p><script>var a = 'hidden';</script><style>p {}</style>"
+         "<noscript>Enable JS</noscript>", 2),
+    ("", "<div>Tail <b>bold</b> after</div>", len("Tail") + len("bold") + len("after")),
+])
+def test_visible_text_length_counts_what_a_reader_sees(head, body, expected):
+    assert visible_text_length(_page(body, head)) == expected
+
+
+def test_an_unknown_page_measure_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown page measure"):
+        replace(DEFAULT_OPTIONS, page_measure="words")
 
 
 @pytest.mark.parametrize(("candidate", "declared", "expected"), [
