@@ -4,7 +4,7 @@
 Every component is timed on its own (CPU time, ``time.process_time``) in THIS one process, page
 by page and interleaved with the reference and with ``extract()`` itself, so that the noise of a
 shared machine hits them alike; each keeps the best of ``repeats`` runs. The second opinion
-(the articleBody rule, trafilatura's escalation check with its ``html2txt`` and the balanced
+(the articleBody rule, trafilatura's escalation check with its page measure and the balanced
 pass where they run) is the difference between ``extract()`` and ``extract()`` without it.
 """
 
@@ -35,7 +35,7 @@ COMPONENTS = (
     ("copy", "tree copy (bare_extraction copies a tree it is given)"),
     ("text", "text pass (trafilatura, precision, no metadata)"),
     ("metadata", "read_metadata (trafilatura's parts, htmldate only where unknown)"),
-    ("second_opinion", "second opinion (rule, html2txt, balanced pass where run)"),
+    ("second_opinion", "second opinion (rule, page measure, balanced pass where run)"),
     ("language", "language identification (py3langid)"),
     ("cleanup", "plain tables, text normalisation"),
     ("pickle", "pickling the result (worker -> spider)"),

@@ -61,11 +61,11 @@ def _components(trees: list[Any], urls: list[str], htmls: list[bytes],
             **options),
         "bare_extraction(with_metadata=False)": lambda i: trafilatura.bare_extraction(
             trees[i], url=urls[i], with_metadata=False, **options),
-        "now: with_metadata=True, then read_metadata(document)": lambda i: _lean_metadata(
+        "before: with_metadata=True, then read_metadata(document)": lambda i: _lean_metadata(
             trees[i], urls[i], trafilatura.bare_extraction(
                 trees[i], url=urls[i], with_metadata=True, date_extraction_params=extensive,
                 **options)),
-        "proposed: with_metadata=False, then read_metadata()": lambda i: (
+        "now (extract()): with_metadata=False, then read_metadata()": lambda i: (
             trafilatura.bare_extraction(trees[i], url=urls[i], with_metadata=False, **options),
             _lean_metadata(trees[i], urls[i])),
         "  trafilatura extract_metadata() alone": lambda i: extract_metadata(
