@@ -106,8 +106,7 @@ def _steps(page: CorpusPage) -> list[tuple[str, Callable[[], Any]]]:
         state["og_title"] = metadata.meta_content(tree, ".//meta[@property='og:title'][@content]")
 
     def text_pass() -> None:
-        state["raw"] = page_module._bare_extraction(state["tree"], page.url, DEFAULT_OPTIONS,
-                                                    with_metadata=False)
+        state["raw"] = page_module._bare_extraction(state["tree"], page.url, DEFAULT_OPTIONS)
 
     def cleanup() -> None:
         normalize_text(page_module._plain_tables(getattr(state["raw"], "text", None) or ""))

@@ -138,7 +138,7 @@ def _extract(
 
     # text only: trafilatura's metadata pass would mostly re-find what our lookups read from the
     # page (JSON-LD, <meta>); read_metadata() runs its parts only where the answer is unknown
-    document = _bare_extraction(tree, url, options, with_metadata=False)
+    document = _bare_extraction(tree, url, options)
     raw_text = getattr(document, "text", None) or ""
     if options.favor_precision and options.precision_fallback:
         raw_text = _second_opinion(tree, linked, url, options, raw_text)
@@ -182,7 +182,8 @@ def _plain_tables(text: str) -> str:
     return "\n".join(lines)
 
 
-def _bare_extraction(tree: Any, url: str, options: ExtractOptions, *, with_metadata: bool) -> Any:
+def _bare_extraction(tree: Any, url: str, options: ExtractOptions) -> Any:
+    """trafilatura's text of ``tree`` with ``options``; no metadata (read_metadata() reads it)."""
     import trafilatura  # lazy: the spider process imports this module for PageFields only
     from trafilatura.deduplication import LRUCache
 
@@ -195,8 +196,7 @@ def _bare_extraction(tree: Any, url: str, options: ExtractOptions, *, with_metad
         include_tables=options.include_tables,
         deduplicate=LRUCache(maxsize=4096) if options.deduplicate else False,
         fast=options.fast,
-        with_metadata=with_metadata,
-        date_extraction_params=metadata.htmldate_params(options.extensive_date_search),
+        with_metadata=False,
         config=_trafilatura_config(),
     )
 
@@ -232,8 +232,7 @@ def _second_opinion(tree: Any, linked: LinkedData, url: str, options: ExtractOpt
 
 def _balanced_text(tree: Any, url: str, options: ExtractOptions) -> str:
     """The balanced mode's text: the second pass, run only where the first gave evidence."""
-    balanced = _bare_extraction(tree, url, replace(options, favor_precision=False),
-                                with_metadata=False)
+    balanced = _bare_extraction(tree, url, replace(options, favor_precision=False))
     return getattr(balanced, "text", None) or ""
 
 

@@ -334,7 +334,7 @@ def test_short_precision_result_falls_back_to_the_balanced_text(monkeypatch):
     long_text = "\n".join(BODY * 3)
     calls = []
 
-    def fake_bare_extraction(tree, url, options, *, with_metadata):
+    def fake_bare_extraction(tree, url, options):
         calls.append(options.favor_precision)
         if options.favor_precision:  # precision mode lost the article: a reprint notice only
             return Document(description="Said by the precision run.",
