@@ -24,7 +24,9 @@ states in standard places (JSON-LD datePublished, og:title/<title>, <html lang>.
 items' language follows their text where <html lang> says otherwise, and the speed of
 extract(). Then, over all corpora, the text rule's choice cross-validated by site
 (:mod:`bench.quality.crossval`: chosen on some folds, reported on the held-out one) beside the
-in-sample figure, and one summary table per corpus.
+in-sample figure, and one summary table per corpus; then the metadata rates (title, authors,
+date, language) of the crawl's items and of extract() direct against the corpus truth
+(:mod:`bench.quality.metadata_truth`: Fundus' truth has them; Zyte's gives presence only).
 
 ``--header-charset mixed`` (default) serves page i (in id order) in turn without a charset
 (as corpus_web does: the page declares its own), with the page's own charset, and with one
@@ -60,7 +62,8 @@ from bench.quality.crawl import run_crawl
 from bench.quality.crossval import cross_validate, print_cross_validation
 from bench.quality.direct import direct_results, run_direct
 from bench.quality.end_to_end import COLUMNS, end_to_end_report
-from bench.quality.items import load_items, score_items
+from bench.quality.items import load_items, match_items, score_items
+from bench.quality.metadata_truth import metadata_against_truth, print_metadata_rates
 from bench.quality.options_grid import (
     TEXT_CHOICES,
     candidates,
@@ -155,6 +158,7 @@ def _main(args: argparse.Namespace, corpora: list[Corpus]) -> int:
     print_cross_validation(cv, default_name(TEXT_CHOICES))
     results["text_choice_cross_validation"] = cv
     print_summary(results["corpora"], cv)
+    print_metadata_rates(results["corpora"])
     if args.items and not args.direct_only:
         items_report = score_items(load_items(args.items), corpora[0].pages)
         print_report(items_report)
@@ -170,9 +174,11 @@ def _evaluate(args: argparse.Namespace, corpus: Corpus, results: dict[str, Any])
     pages = corpus.pages
     print(f"\n######## corpus {corpus.name}: {len(pages)} pages ({results['corpus']})")
     if args.direct_only:
-        report = run_direct(corpus.folder, pages, args.workers, args.repeats)
+        direct = direct_results(corpus.folder, pages, args.workers)
+        report = run_direct(corpus.folder, pages, args.workers, args.repeats, results=direct)
         print_report(report)
         results["direct"] = report
+        results["metadata_truth"] = metadata_against_truth(corpus.folder, direct, None)
         return 0
     print(f"quality: {corpus.name}: crawling {len(pages)} pages served by the simulated web...",
           file=sys.stderr, flush=True)
@@ -187,6 +193,8 @@ def _evaluate(args: argparse.Namespace, corpus: Corpus, results: dict[str, Any])
     results["columns"] = list(COLUMNS.values())
     results["end_to_end"] = e2e
     results["direct"] = report
+    crawled = match_items(crawl.items, pages, crawl.page_ids)["matched"]
+    results["metadata_truth"] = metadata_against_truth(corpus.folder, direct, crawled)
     if crawl.returncode != 0 or not crawl.items:
         print(f"\nquality: the crawl of {corpus.name} failed (exit status {crawl.returncode}); "
               f"its log ends:\n{crawl.log_tail}", file=sys.stderr)

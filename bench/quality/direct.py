@@ -13,6 +13,7 @@ from bench.quality.workers import corpus_pool, worker_page
 from bench.scoring import CorpusPage
 from newscrawler.extraction.decoding import decode_html, parse_html
 from newscrawler.extraction.evidence import BODY_SOURCES, declared_article_body
+from newscrawler.extraction.linked_data import linked_data
 from newscrawler.extraction.page import DEFAULT_OPTIONS, PageFields, extract
 from newscrawler.extraction.shells import looks_script_rendered
 
@@ -53,8 +54,9 @@ def _direct_task(index: int) -> dict[str, Any]:
 def declared_body(html: bytes) -> str | None:
     """Which markup states the page's article body (what the text rule could go by)."""
     tree = parse_html(decode_html(html))
+    linked = linked_data(tree) if tree is not None else None
     for source in BODY_SOURCES:
-        body = declared_article_body(tree, (source,), 1) if tree is not None else None
+        body = declared_article_body(tree, linked, (source,), 1) if linked is not None else None
         if body:
             return f"{source} articleBody stated ({len(body)} characters)"
     return None

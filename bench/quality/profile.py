@@ -4,7 +4,7 @@
 Every component is timed on its own (CPU time, ``time.process_time``) in THIS one process, page
 by page and interleaved with the reference and with ``extract()`` itself, so that the noise of a
 shared machine hits them alike; each keeps the best of ``repeats`` runs. The second opinion
-(the articleBody rule, trafilatura's escalation check with its ``html2txt`` and the balanced
+(the articleBody rule, trafilatura's escalation check with its page measure and the balanced
 pass where they run) is the difference between ``extract()`` and ``extract()`` without it.
 """
 
@@ -23,6 +23,7 @@ from bench.scoring import CorpusPage
 from newscrawler.extraction import metadata
 from newscrawler.extraction import page as page_module
 from newscrawler.extraction.decoding import decode_html, parse_html
+from newscrawler.extraction.linked_data import linked_data
 from newscrawler.extraction.page import DEFAULT_OPTIONS, extract
 from newscrawler.utils.text import normalize_text
 
@@ -30,12 +31,11 @@ from newscrawler.utils.text import normalize_text
 COMPONENTS = (
     ("decode", "decoding (bytes -> str)"),
     ("parse", "parsing (lxml, once)"),
-    ("lookups", "our lookups (lang, canonical, stated date, og:title)"),
+    ("lookups", "our lookups (JSON-LD parse, lang, canonical, stated date, og:title)"),
     ("copy", "tree copy (bare_extraction copies a tree it is given)"),
     ("text", "text pass (trafilatura, precision, no metadata)"),
-    ("metadata", "trafilatura metadata without htmldate"),
-    ("htmldate", "htmldate (inside trafilatura's metadata)"),
-    ("second_opinion", "second opinion (rule, html2txt, balanced pass where run)"),
+    ("metadata", "read_metadata (trafilatura's parts, htmldate only where unknown)"),
+    ("second_opinion", "second opinion (rule, page measure, balanced pass where run)"),
     ("language", "language identification (py3langid)"),
     ("cleanup", "plain tables, text normalisation"),
     ("pickle", "pickling the result (worker -> spider)"),
@@ -69,7 +69,7 @@ def profile_pages(pages: list[CorpusPage], repeats: int) -> dict[str, Any]:
     parts = {
         "decode": ms("decode"), "parse": ms("parse"), "lookups": ms("lookups"),
         "copy": ms("copy"), "text": ms("text_with_copy") - ms("copy"),
-        "metadata": ms("metadata_with_htmldate") - ms("htmldate"), "htmldate": ms("htmldate"),
+        "metadata": ms("metadata"),
         "second_opinion": max(ms("extract") - ms("without_second"), 0.0),
         "language": ms("language"), "cleanup": ms("cleanup"), "pickle": ms("pickle"),
     }
@@ -84,10 +84,7 @@ def profile_pages(pages: list[CorpusPage], repeats: int) -> dict[str, Any]:
 def _steps(page: CorpusPage) -> list[tuple[str, Callable[[], Any]]]:
     """The timed steps of one page, in order; a step returning False ends the page."""
     import trafilatura
-    from htmldate import find_date
-    from trafilatura.metadata import extract_metadata
 
-    date_params = page_module._date_params(DEFAULT_OPTIONS.extensive_date_search)
     state: dict[str, Any] = {}
 
     def run_extract() -> None:
@@ -102,14 +99,14 @@ def _steps(page: CorpusPage) -> list[tuple[str, Callable[[], Any]]]:
 
     def lookups() -> None:
         tree = state["tree"]
+        state["linked"] = linked = linked_data(tree)
         metadata.declared_language(tree)
         metadata.canonical_url(tree, page.url)
-        metadata.stated_publication_date(tree)
-        metadata.meta_content(tree, ".//meta[@property='og:title'][@content]")
+        state["stated_date"] = metadata.stated_publication_date(tree, linked)
+        state["og_title"] = metadata.meta_content(tree, ".//meta[@property='og:title'][@content]")
 
     def text_pass() -> None:
-        state["raw"] = page_module._bare_extraction(state["tree"], page.url, DEFAULT_OPTIONS,
-                                                    with_metadata=False)
+        state["raw"] = page_module._bare_extraction(state["tree"], page.url, DEFAULT_OPTIONS)
 
     def cleanup() -> None:
         normalize_text(page_module._plain_tables(getattr(state["raw"], "text", None) or ""))
@@ -127,9 +124,9 @@ def _steps(page: CorpusPage) -> list[tuple[str, Callable[[], Any]]]:
         ("copy", lambda: copy(state["tree"])),
         ("text_with_copy", text_pass),
         ("cleanup", cleanup),
-        ("metadata_with_htmldate", lambda: extract_metadata(state["tree"], page.url,
-                                                            dict(date_params))),
-        ("htmldate", lambda: find_date(state["tree"], url=page.url, **date_params)),
+        ("metadata", lambda: metadata.read_metadata(
+            state["tree"], state["linked"], page.url, og_title=state["og_title"],
+            stated_date=state["stated_date"])),
     ]
 
 

@@ -30,10 +30,10 @@ REFERENCE = "bare_extraction(with_metadata=True)"
 def _lean_metadata(tree: Any, url: str, document: Any = None) -> Any:
     """What extract() reads after bare_extraction (given its ``document`` when it ran with
     metadata), our JSON-LD parse included."""
-    linked_data.cache_clear()
+    linked = linked_data(tree)
     og_title = metadata.meta_content(tree, ".//meta[@property='og:title'][@content]")
-    return metadata.read_metadata(tree, url, og_title=og_title,
-                                  stated_date=metadata.stated_publication_date(tree),
+    return metadata.read_metadata(tree, linked, url, og_title=og_title,
+                                  stated_date=metadata.stated_publication_date(tree, linked),
                                   document=document)
 
 
@@ -48,16 +48,11 @@ def _components(trees: list[Any], urls: list[str], htmls: list[bytes],
                "include_tables": DEFAULT_OPTIONS.include_tables}
     extensive = metadata.htmldate_params(True)
 
-    def cold(lookup: Callable[[Any], Any]) -> Callable[[int], Any]:
-        def run(i: int) -> Any:
-            linked_data.cache_clear()
-            return lookup(trees[i])
-        return run
+    parsed = [linked_data(tree) for tree in trees]  # parsed once per page, as in extract()
 
-    def warm(lookup: Callable[[Any], Any]) -> Callable[[int], Any]:
+    def warm(lookup: Callable[[Any, Any], Any]) -> Callable[[int], Any]:
         def run(i: int) -> Any:
-            linked_data(trees[i])          # parsed already, as in extract()
-            return lookup(trees[i])
+            return lookup(trees[i], parsed[i])
         return run
 
     return {
@@ -66,11 +61,11 @@ def _components(trees: list[Any], urls: list[str], htmls: list[bytes],
             **options),
         "bare_extraction(with_metadata=False)": lambda i: trafilatura.bare_extraction(
             trees[i], url=urls[i], with_metadata=False, **options),
-        "now: with_metadata=True, then read_metadata(document)": lambda i: _lean_metadata(
+        "before: with_metadata=True, then read_metadata(document)": lambda i: _lean_metadata(
             trees[i], urls[i], trafilatura.bare_extraction(
                 trees[i], url=urls[i], with_metadata=True, date_extraction_params=extensive,
                 **options)),
-        "proposed: with_metadata=False, then read_metadata()": lambda i: (
+        "now (extract()): with_metadata=False, then read_metadata()": lambda i: (
             trafilatura.bare_extraction(trees[i], url=urls[i], with_metadata=False, **options),
             _lean_metadata(trees[i], urls[i])),
         "  trafilatura extract_metadata() alone": lambda i: extract_metadata(
@@ -81,14 +76,14 @@ def _components(trees: list[Any], urls: list[str], htmls: list[bytes],
             trees[i], url=urls[i], **metadata.htmldate_params(False)),
         "our read_metadata() without trafilatura's (all fields; its pieces where needed)":
             lambda i: _lean_metadata(trees[i], urls[i]),
-        "  our JSON-LD parse (once per page)": cold(linked_data),
+        "  our JSON-LD parse (once per page)": lambda i: linked_data(trees[i]),
         "  our stated date (JSON-LD, meta, microdata)": warm(metadata.stated_publication_date),
-        "  our headline choice": warm(lambda t: choose_title(
-            metadata.title_candidates(t, None, None))),
-        "  our authors": warm(lambda t: page_authors(t, linked_data(t), None)),
-        "  our free_access": warm(lambda t: free_access(t, linked_data(t))),
-        "our declared language + canonical URL": warm(
-            lambda t: (metadata.declared_language(t), metadata.canonical_url(t, ""))),
+        "  our headline choice": warm(lambda t, ld: choose_title(
+            metadata.title_candidates(t, ld, None, None))),
+        "  our authors": warm(lambda t, ld: page_authors(t, ld, None)),
+        "  our free_access": warm(free_access),
+        "our declared language + canonical URL": lambda i: (
+            metadata.declared_language(trees[i]), metadata.canonical_url(trees[i], "")),
         f"language id ({metadata.LANGID_MAX_CHARS} characters)": lambda i: metadata.language(
             texts[i], None),
         "language id (5 000 characters, as before)": lambda i: metadata.language(

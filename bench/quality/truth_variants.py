@@ -68,15 +68,15 @@ def page_variants(html: bytes, url: str) -> dict[str, Any]:
         return {"fields": row, "lean": row,
                 "variants": {f: dict.fromkeys(v[1]) for f, v in VARIANTS.items()}}
     og = metadata.meta_content(tree, ".//meta[@property='og:title'][@content]")
-    stated = metadata.stated_publication_date(tree)
-    # the metadata as extract() would read it after bare_extraction(with_metadata=False)
-    lean = asdict(metadata.read_metadata(tree, url, og_title=og, stated_date=stated))
+    linked = linked_data(tree)
+    stated = metadata.stated_publication_date(tree, linked)
+    # the metadata as extract() reads it after bare_extraction(with_metadata=False)
+    lean = asdict(metadata.read_metadata(tree, linked, url, og_title=og, stated_date=stated))
     lean["authors"], lean["tags"] = list(lean["authors"]), list(lean["tags"])
     lean["language"] = row["language"]
     document = extract_metadata(tree, url, metadata.htmldate_params())
-    linked = linked_data(tree)
     site_name = normalize_line(document.sitename) or None
-    candidates = metadata.title_candidates(tree, document.title, og)
+    candidates = metadata.title_candidates(tree, linked, document.title, og)
     for name in VARIANTS["title"][1]:
         variants["title"][name] = choose_title(candidates, site_name, _order(name))
     for name in VARIANTS["authors"][1]:

@@ -1,9 +1,10 @@
 """A page's JSON-LD, parsed once: every object of every ``<script type="application/ld+json">``.
 
-Dates, authors, headline and ``isAccessibleForFree`` are all read from it; before, each lookup
-parsed the scripts again. The objects are kept in breadth-first order (a script's top object,
-then its ``@graph`` members and nested objects), the order in which Fundus searches them, so
-"the first value of a key" means the same here as there.
+Dates, authors, headline, ``isAccessibleForFree`` and the stated ``articleBody`` (the text
+rule's evidence) are all read from it: ``extract()`` parses a page's scripts once and passes the
+:class:`LinkedData` to every lookup. The objects are kept in breadth-first order (a script's
+top object, then its ``@graph`` members and nested objects), the order in which Fundus searches
+them, so "the first value of a key" means the same here as there.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import re
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from newscrawler.extraction.decoding import JSON_LD
@@ -64,12 +64,8 @@ def is_article_type(node: dict[str, Any]) -> bool:
     return isinstance(kind, str) and bool(_ARTICLE_TYPES.search(kind))
 
 
-# Parsed once per page without threading the result through every caller: the lookups of one
-# extract() call all receive the same tree object (lxml elements hash by identity), so the last
-# tree's answer is kept; the next page replaces it.
-@lru_cache(maxsize=1)
 def linked_data(tree: Any) -> LinkedData:
-    """The JSON-LD of ``tree`` (parsed once for the same tree object)."""
+    """The JSON-LD of ``tree``, parsed on every call: parse once per page and pass it on."""
     return LinkedData(tuple(_objects(tree)))
 
 

@@ -16,7 +16,7 @@ from lxml import etree
 
 from newscrawler.extraction import access
 from newscrawler.extraction.authors import page_authors
-from newscrawler.extraction.linked_data import linked_data
+from newscrawler.extraction.linked_data import LinkedData
 from newscrawler.extraction.titles import (
     TitleCandidates,
     choose_title,
@@ -156,17 +156,17 @@ def absolute_http_url(base: str, value: str | None) -> str | None:
     return absolute
 
 
-def stated_publication_date(tree: Any) -> str | None:
+def stated_publication_date(tree: Any, linked: LinkedData) -> str | None:
     """The publisher's own publication time (JSON-LD, meta, microdata) in UTC, if plausible."""
-    for candidate in _date_candidates(tree):
+    for candidate in _date_candidates(tree, linked):
         iso = to_utc_iso(candidate)
         if iso and _plausible(iso):
             return iso
     return None
 
 
-def _date_candidates(tree: Any) -> Any:
-    yield from (value for value in linked_data(tree).values("datePublished")
+def _date_candidates(tree: Any, linked: LinkedData) -> Any:
+    yield from (value for value in linked.values("datePublished")
                 if isinstance(value, str))
     for xpath in _DATE_META:
         for element in tree.iterfind(xpath):
@@ -185,11 +185,11 @@ def meta_content(tree: Any, xpath: str) -> str | None:
     return (normalize_line(element.get("content")) or None) if element is not None else None
 
 
-def title_candidates(tree: Any, trafilatura_title: str | None,
+def title_candidates(tree: Any, linked: LinkedData, trafilatura_title: str | None,
                      og_title: str | None) -> TitleCandidates:
     """The headlines the page states: JSON-LD, <h1>, og:title, and trafilatura's title."""
     headlines = (normalize_line(node.get("headline")) if isinstance(node.get("headline"), str)
-                 else "" for node in linked_data(tree).articles())
+                 else "" for node in linked.articles())
     return TitleCandidates(
         json_ld=next((headline for headline in headlines if headline), None),
         h1=normalize_line(first_h1(tree)) or None,
@@ -235,9 +235,10 @@ class PageMetadata:
     free_access: bool | None
 
 
-def read_metadata(tree: Any, url: str, *, og_title: str | None, stated_date: str | None,
-                  document: Any = None) -> PageMetadata:
-    """Every metadata field of the page, our own lookups first.
+def read_metadata(tree: Any, linked: LinkedData, url: str, *, og_title: str | None,
+                  stated_date: str | None, document: Any = None,
+                  extensive_date_search: bool = True) -> PageMetadata:
+    """Every metadata field of the page, our own lookups first (``linked``: its JSON-LD).
 
     ``document`` is what ``trafilatura.bare_extraction(with_metadata=True)`` (or
     ``extract_metadata``) found; its values fill what the page does not state in JSON-LD,
@@ -247,14 +248,13 @@ def read_metadata(tree: Any, url: str, *, og_title: str | None, stated_date: str
     author, htmldate only when no date is stated, its category and tag link searches only when
     the page declares none.
     """
-    linked = linked_data(tree)
     metas = document if document is not None else _meta_tags(tree)  # trafilatura's Document
     site_name = _site_name(tree, linked, metas.sitename, url)
-    candidates = title_candidates(tree, getattr(document, "title", None), og_title)
+    candidates = title_candidates(tree, linked, getattr(document, "title", None), og_title)
     if document is None and not candidates.values():
         from trafilatura.metadata import extract_title
 
-        candidates = title_candidates(tree, extract_title(tree), og_title)
+        candidates = title_candidates(tree, linked, extract_title(tree), og_title)
     # trafilatura's author: its byline search when it ran, else its reading of <meta> tags
     # (article:author, itemprop=author...), and the byline search only when that says nothing
     names = page_authors(tree, linked, metas.author)
@@ -264,7 +264,8 @@ def read_metadata(tree: Any, url: str, *, og_title: str | None, stated_date: str
         names = page_authors(tree, linked, extract_author(tree))
     published = stated_date
     if not published:
-        found = document.date if document is not None else _htmldate(tree, url)
+        found = (document.date if document is not None
+                 else _htmldate(tree, url, extensive_date_search))
         published = to_utc_iso(found)
     return PageMetadata(
         title=choose_title(candidates, site_name),
@@ -295,10 +296,10 @@ def _meta_tags(tree: Any) -> Any:
     return examine_meta(tree)
 
 
-def _htmldate(tree: Any, url: str) -> str | None:
+def _htmldate(tree: Any, url: str, extensive: bool) -> str | None:
     from htmldate import find_date
 
-    return find_date(tree, url=url or None, **htmldate_params())
+    return find_date(tree, url=url or None, **htmldate_params(extensive))
 
 
 def _publisher_name(linked: Any) -> str | None:

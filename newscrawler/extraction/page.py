@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -22,13 +21,16 @@ from newscrawler.extraction.evidence import (
     agrees_better,
     declared_article_body,
     misses_declared_text,
+    visible_text_length,
 )
+from newscrawler.extraction.linked_data import LinkedData, linked_data
 from newscrawler.utils.text import normalize_text
 
 __all__ = [
     "DEFAULT_OPTIONS",
     "EMPTY",
     "MAX_ELEMENTS",
+    "PAGE_MEASURES",
     "ExtractOptions",
     "PageFields",
     "extract",
@@ -36,6 +38,7 @@ __all__ = [
 
 LOGGER = logging.getLogger(__name__)
 
+PAGE_MEASURES = ("visible", "html2txt")  # the length rule's measures of a page's text
 MAX_ELEMENTS = 20_000        # more elements are cut in document order (corpus max: ~1 600)
 
 
@@ -76,6 +79,14 @@ class ExtractOptions:
     # ... and the balanced pass runs only where the precision text lacks more than this share
     # of the stated body's words (a share, 0-1: chosen by cross-validation, docs/extraction.md)
     missing_tolerance: float = 0.05
+    # the length rule's measure of the page's text: "visible" (visible_text_length) or
+    # "html2txt" (trafilatura's own measure, about 3x the cost): chosen by cross-validation
+    page_measure: str = "visible"
+
+    def __post_init__(self) -> None:
+        if self.page_measure not in PAGE_MEASURES:
+            raise ValueError(f"unknown page measure: {self.page_measure!r} "
+                             f"(one of {', '.join(PAGE_MEASURES)})")
 
 
 DEFAULT_OPTIONS = ExtractOptions()
@@ -119,23 +130,23 @@ def _extract(
     _cap_elements(tree, url)
 
     # our own lookups first: bare_extraction works on (and prunes) its own copy of the tree
+    linked = linked_data(tree)  # the page's JSON-LD, parsed once: metadata and text evidence
     declared_language = metadata.declared_language(tree)
     canonical_url = metadata.canonical_url(tree, url)
-    stated_date = metadata.stated_publication_date(tree)
+    stated_date = metadata.stated_publication_date(tree, linked)
     og_title = metadata.meta_content(tree, ".//meta[@property='og:title'][@content]")
 
-    document = _bare_extraction(tree, url, options, with_metadata=True)
-    if document is None:
-        # no text: the metadata still helps the caller (title, date of a paywalled page)
-        document = _metadata_only(tree, url, options)
+    # text only: trafilatura's metadata pass would mostly re-find what our lookups read from the
+    # page (JSON-LD, <meta>); read_metadata() runs its parts only where the answer is unknown
+    document = _bare_extraction(tree, url, options)
     raw_text = getattr(document, "text", None) or ""
     if options.favor_precision and options.precision_fallback:
-        raw_text = _second_opinion(tree, url, options, raw_text)
+        raw_text = _second_opinion(tree, linked, url, options, raw_text)
     if raw_text and options.plain_tables:
         raw_text = _plain_tables(raw_text)
     text = normalize_text(raw_text) or None
-    found = metadata.read_metadata(tree, url, og_title=og_title, stated_date=stated_date,
-                                   document=document)
+    found = metadata.read_metadata(tree, linked, url, og_title=og_title, stated_date=stated_date,
+                                   extensive_date_search=options.extensive_date_search)
     return PageFields(
         text=text,
         title=found.title,
@@ -171,7 +182,8 @@ def _plain_tables(text: str) -> str:
     return "\n".join(lines)
 
 
-def _bare_extraction(tree: Any, url: str, options: ExtractOptions, *, with_metadata: bool) -> Any:
+def _bare_extraction(tree: Any, url: str, options: ExtractOptions) -> Any:
+    """trafilatura's text of ``tree`` with ``options``; no metadata (read_metadata() reads it)."""
     import trafilatura  # lazy: the spider process imports this module for PageFields only
     from trafilatura.deduplication import LRUCache
 
@@ -184,13 +196,13 @@ def _bare_extraction(tree: Any, url: str, options: ExtractOptions, *, with_metad
         include_tables=options.include_tables,
         deduplicate=LRUCache(maxsize=4096) if options.deduplicate else False,
         fast=options.fast,
-        with_metadata=with_metadata,
-        date_extraction_params=_date_params(options.extensive_date_search),
+        with_metadata=False,
         config=_trafilatura_config(),
     )
 
 
-def _second_opinion(tree: Any, url: str, options: ExtractOptions, text: str) -> str:
+def _second_opinion(tree: Any, linked: LinkedData, url: str, options: ExtractOptions,
+                    text: str) -> str:
     """Precision mode's ``text``, or the balanced mode's where the page shows it is better.
 
     Precision mode gains on most pages and loses part of the article on a few. Where the page
@@ -205,7 +217,8 @@ def _second_opinion(tree: Any, url: str, options: ExtractOptions, text: str) -> 
     """
     declared = None
     if options.declared_body:
-        declared = declared_article_body(tree, options.declared_body, _min_extracted_size())
+        declared = declared_article_body(tree, linked, options.declared_body,
+                                         _min_extracted_size())
     if declared is None:
         return _precision_fallback(tree, url, options, text)
     if not misses_declared_text(text, declared, options.missing_tolerance):
@@ -219,9 +232,17 @@ def _second_opinion(tree: Any, url: str, options: ExtractOptions, text: str) -> 
 
 def _balanced_text(tree: Any, url: str, options: ExtractOptions) -> str:
     """The balanced mode's text: the second pass, run only where the first gave evidence."""
-    balanced = _bare_extraction(tree, url, replace(options, favor_precision=False),
-                                with_metadata=False)
+    balanced = _bare_extraction(tree, url, replace(options, favor_precision=False))
     return getattr(balanced, "text", None) or ""
+
+
+def _page_text_length(tree: Any, options: ExtractOptions) -> int:
+    """The length rule's measure of how much text the page has (``options.page_measure``)."""
+    if options.page_measure == "html2txt":
+        from trafilatura.baseline import html2txt
+
+        return len(html2txt(tree))
+    return visible_text_length(tree)
 
 
 def _min_extracted_size() -> int:
@@ -235,15 +256,16 @@ def _precision_fallback(tree: Any, url: str, options: ExtractOptions, text: str)
     keeps the retry if it is clearly longer; precision mode skips that safety net, and then
     sometimes returns a few boilerplate lines for the whole page (an article inside a hidden
     overlay, say). Same rule and trafilatura's own constants here: such a text is compared
-    with the balanced mode's, which wins when it is ESCALATION_ACCEPT_RATIO times longer.
+    with the balanced mode's, which wins when it is ESCALATION_ACCEPT_RATIO times longer. The
+    page's text is measured by ``options.page_measure`` (cheaper than trafilatura's html2txt
+    by default; chosen by cross-validation).
     """
     from trafilatura import core
-    from trafilatura.baseline import html2txt
 
     max_length = getattr(core, "ESCALATION_MAX_LENGTH", 3000)
     page_share = getattr(core, "ESCALATION_PAGE_SHARE", 0.2)
     accept_ratio = getattr(core, "ESCALATION_ACCEPT_RATIO", 1.5)
-    if len(text) >= max_length or len(text) >= page_share * len(html2txt(tree)):
+    if len(text) >= max_length or len(text) >= page_share * _page_text_length(tree, options):
         return text
     balanced_text = _balanced_text(tree, url, options)
     long_enough = len(balanced_text) >= _min_extracted_size()
@@ -252,12 +274,6 @@ def _precision_fallback(tree: Any, url: str, options: ExtractOptions, text: str)
                      len(text), len(balanced_text), url)
         return balanced_text
     return text
-
-
-def _metadata_only(tree: Any, url: str, options: ExtractOptions) -> Any:
-    from trafilatura.metadata import extract_metadata
-
-    return extract_metadata(tree, url or None, _date_params(options.extensive_date_search))
 
 
 def _cap_elements(tree: Any, url: str) -> None:
@@ -312,13 +328,3 @@ def _trafilatura_config() -> Any:
     config.set("DEFAULT", "MAX_FILE_SIZE", str(MAX_HTML_CHARS))
     config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # CLI-only option; the pool has the limit
     return config
-
-
-def _date_params(extensive: bool) -> dict[str, Any]:
-    return {
-        "original_date": True,              # publication, not last modification
-        "extensive_search": extensive,
-        "outputformat": "%Y-%m-%dT%H:%M:%S%z",  # keeps time and zone where the page has them
-        "max_date": (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d"),
-    }
-

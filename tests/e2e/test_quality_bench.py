@@ -76,10 +76,13 @@ def tiny_corpus(tmp_path: Path) -> Path:
     corpus = tmp_path / "corpus"
     (corpus / "html").mkdir(parents=True)
     truth = {}
-    for page_id, (*_, paragraphs) in PAGES.items():
+    for page_id, (title, *_, paragraphs) in PAGES.items():
         (corpus / "html" / f"{page_id}.html.gz").write_bytes(gzip.compress(_page_html(page_id)))
+        # metadata truth as Fundus gives it (title, language); no authors, no date: presence
         truth[page_id] = {"articleBody": "\n\n".join(paragraphs),
-                          "url": f"https://www.example-times.com/news/{page_id}/"}
+                          "url": f"https://www.example-times.com/news/{page_id}/",
+                          "title": title, "language": "de" if page_id == "p4" else
+                          PAGES[page_id][1]}
     (corpus / "ground-truth.json").write_text(json.dumps(truth), encoding="utf-8")
     return corpus
 
@@ -97,6 +100,7 @@ def test_end_to_end_report_on_tiny_corpus(tiny_corpus: Path, tmp_path: Path) -> 
                   "crawl vs extract() direct", "lowest pages (crawled items)",
                   "metadata presence (crawled items)", "language same as <html lang>",
                   "no content:encoded", "targets:", "summary per corpus",
+                  "metadata against the corpus truth",
                   "crawl pages > 0.02 below plain trafilatura: 0",
                   "cross-validated: not possible -- the pages come from one site"):
         assert label in printed, label
@@ -143,6 +147,12 @@ def test_end_to_end_report_on_tiny_corpus(tiny_corpus: Path, tmp_path: Path) -> 
     assert lang["cases"] == [{"id": "p4", "declared": "en", "text": "de", "item": "de"}]
     # the direct report of the same run is kept beside it
     assert results["direct"]["pages"] == 4
+    # metadata against the truth, the crawl's items and extract() direct, from the same run
+    for source in ("crawl", "extract_direct"):
+        rates = results["metadata_truth"][source]
+        assert rates["pages_with_item"] == 4
+        assert rates["title"]["rate"] == 1.0 and rates["language"]["rate"] == 1.0, rates
+        assert "rate" not in rates["authors"] and rates["published"]["present"] == 1.0
 
 
 def test_end_to_end_mode_skips_without_corpus(tmp_path: Path) -> None:

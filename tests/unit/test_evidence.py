@@ -20,7 +20,9 @@ from newscrawler.extraction.evidence import (
     misses_declared_text,
     missing_share,
     token_agreement,
+    visible_text_length,
 )
+from newscrawler.extraction.linked_data import linked_data
 from newscrawler.extraction.page import DEFAULT_OPTIONS, extract
 
 PAGES = Path(__file__).parent / "pages"
@@ -67,18 +69,37 @@ def _ld(data: object) -> str:
     (_ld({"articleBody": "stated"}), "<p>x</p>", (), None),
 ])
 def test_declared_article_body(head, body, sources, expected):
-    assert declared_article_body(_page(body, head), sources) == expected
+    tree = _page(body, head)
+    assert declared_article_body(tree, linked_data(tree), sources) == expected
 
 
 def test_a_statement_shorter_than_the_minimum_is_no_statement():
     tree = _page("<p>x</p>", _ld({"articleBody": "Subscribe to read."}))
-    assert declared_article_body(tree, ("json-ld",), min_chars=250) is None
-    assert declared_article_body(tree, ("json-ld",), min_chars=5) == "Subscribe to read."
+    linked = linked_data(tree)
+    assert declared_article_body(tree, linked, ("json-ld",), min_chars=250) is None
+    assert declared_article_body(tree, linked, ("json-ld",), min_chars=5) == "Subscribe to read."
 
 
 def test_an_unknown_source_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown article body source"):
-        declared_article_body(_page("<p>x</p>"), ("rdfa",))
+        tree = _page("<p>x</p>")
+        declared_article_body(tree, linked_data(tree), ("rdfa",))
+
+
+@pytest.mark.parametrize(("head", "body", "expected"), [
+    ("", "<p>Hello</p><p> world </p>", len("Hello") + len("world")),
+    ("<title>Not in the body</title>", "<p>Hello</p>", 5),
+    ("", "<p>Hi</p><script>var a = 'hidden';</script><style>p {}</style>"
+         "<noscript>Enable JS</noscript>", 2),
+    ("", "<div>Tail <b>bold</b> after</div>", len("Tail") + len("bold") + len("after")),
+])
+def test_visible_text_length_counts_what_a_reader_sees(head, body, expected):
+    assert visible_text_length(_page(body, head)) == expected
+
+
+def test_an_unknown_page_measure_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown page measure"):
+        replace(DEFAULT_OPTIONS, page_measure="words")
 
 
 @pytest.mark.parametrize(("candidate", "declared", "expected"), [

@@ -334,7 +334,7 @@ def test_short_precision_result_falls_back_to_the_balanced_text(monkeypatch):
     long_text = "\n".join(BODY * 3)
     calls = []
 
-    def fake_bare_extraction(tree, url, options, *, with_metadata):
+    def fake_bare_extraction(tree, url, options):
         calls.append(options.favor_precision)
         if options.favor_precision:  # precision mode lost the article: a reprint notice only
             return Document(description="Said by the precision run.",
@@ -345,8 +345,8 @@ def test_short_precision_result_falls_back_to_the_balanced_text(monkeypatch):
     fields = extract(article_page(), URL)
     assert calls == [True, False]
     assert fields.text is not None and BODY[0] in fields.text
-    # metadata still from the first (precision) run
-    assert fields.description == "Said by the precision run."
+    # metadata from the page itself (read_metadata), never from a text pass's Document
+    assert fields.description == "The council approved a four-kilometre extension."
 
     calls.clear()
     fields = extract(article_page(), URL,
