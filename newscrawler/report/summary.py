@@ -240,7 +240,7 @@ class RunSummary:
         lines += _recent("    failed article ", self.articles_failed, "failed articles")
         lines += self._filter_lines()
         lines += self.sites.lines()
-        lines.append(f"  already written by earlier runs, not requested again: "
+        lines.append(f"  already written (by an earlier run or poll), not requested again: "
                      f"{get(keys.ARTICLES_SKIPPED_SEEN, 0)} articles; "
                      f"feeds answering 304 Not Modified: {outcomes['not modified']}")
         if get(keys.TORN_LINES_REPAIRED):

@@ -76,7 +76,7 @@ def test_the_articles_line_reads_the_counts_of_the_pipelines(make_crawler, caplo
     assert ("  articles: 5 written (4 page text, 1 feed fallback), 1 failed, "
             "dropped: duplicate 2, no text 1") in lines
     assert "    failed article https://a.example/1: HTTP 500" in lines
-    assert ("  already written by earlier runs, not requested again: 7 articles; "
+    assert ("  already written (by an earlier run or poll), not requested again: 7 articles; "
             "feeds answering 304 Not Modified: 0") in lines
     assert "  torn last lines left by a killed run, moved aside: 1" in lines
     assert "  output: output/feeds.jsonl" in lines
