@@ -27,14 +27,12 @@ __all__ = ["print_profile", "profile"]
 REFERENCE = "bare_extraction(with_metadata=True)"
 
 
-def _lean_metadata(tree: Any, url: str, document: Any = None) -> Any:
-    """What extract() reads after bare_extraction (given its ``document`` when it ran with
-    metadata), our JSON-LD parse included."""
+def _lean_metadata(tree: Any, url: str) -> Any:
+    """What extract() reads after bare_extraction, our JSON-LD parse included."""
     linked = linked_data(tree)
     og_title = metadata.meta_content(tree, ".//meta[@property='og:title'][@content]")
     return metadata.read_metadata(tree, linked, url, og_title=og_title,
-                                  stated_date=metadata.stated_publication_date(tree, linked),
-                                  document=document)
+                                  stated_date=metadata.stated_publication_date(tree, linked))
 
 
 def _components(trees: list[Any], urls: list[str], htmls: list[bytes],
@@ -61,11 +59,7 @@ def _components(trees: list[Any], urls: list[str], htmls: list[bytes],
             **options),
         "bare_extraction(with_metadata=False)": lambda i: trafilatura.bare_extraction(
             trees[i], url=urls[i], with_metadata=False, **options),
-        "before: with_metadata=True, then read_metadata(document)": lambda i: _lean_metadata(
-            trees[i], urls[i], trafilatura.bare_extraction(
-                trees[i], url=urls[i], with_metadata=True, date_extraction_params=extensive,
-                **options)),
-        "now (extract()): with_metadata=False, then read_metadata()": lambda i: (
+        "extract()'s: with_metadata=False, then read_metadata()": lambda i: (
             trafilatura.bare_extraction(trees[i], url=urls[i], with_metadata=False, **options),
             _lean_metadata(trees[i], urls[i])),
         "  trafilatura extract_metadata() alone": lambda i: extract_metadata(

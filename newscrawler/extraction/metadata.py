@@ -236,44 +236,37 @@ class PageMetadata:
 
 
 def read_metadata(tree: Any, linked: LinkedData, url: str, *, og_title: str | None,
-                  stated_date: str | None, document: Any = None,
-                  extensive_date_search: bool = True) -> PageMetadata:
+                  stated_date: str | None, extensive_date_search: bool = True) -> PageMetadata:
     """Every metadata field of the page, our own lookups first (``linked``: its JSON-LD).
 
-    ``document`` is what ``trafilatura.bare_extraction(with_metadata=True)`` (or
-    ``extract_metadata``) found; its values fill what the page does not state in JSON-LD,
-    meta tags or ``<h1>``. Without it (``with_metadata=False``, 20-27 % cheaper a call), only
-    the parts of trafilatura's metadata whose answer is still unknown run: its reading of
-    <meta> tags (0.4 ms), its title and byline searches only when the page states no title or
-    author, htmldate only when no date is stated, its category and tag link searches only when
-    the page declares none.
+    trafilatura's text pass runs with ``with_metadata=False`` (20-27 % cheaper a call), so
+    only the parts of trafilatura's metadata whose answer is still unknown run here: its
+    reading of <meta> tags (0.4 ms), its title and byline searches only when the page states
+    no title or author, htmldate only when no date is stated, its category and tag link
+    searches only when the page declares none.
     """
-    metas = document if document is not None else _meta_tags(tree)  # trafilatura's Document
+    metas = _meta_tags(tree)  # trafilatura's Document of what <meta> tags say
     site_name = _site_name(tree, linked, metas.sitename, url)
-    candidates = title_candidates(tree, linked, getattr(document, "title", None), og_title)
-    if document is None and not candidates.values():
+    candidates = title_candidates(tree, linked, None, og_title)
+    if not candidates.values():
         from trafilatura.metadata import extract_title
 
         candidates = title_candidates(tree, linked, extract_title(tree), og_title)
-    # trafilatura's author: its byline search when it ran, else its reading of <meta> tags
-    # (article:author, itemprop=author...), and the byline search only when that says nothing
+    # trafilatura's reading of <meta> tags (article:author, itemprop=author...) first, its
+    # byline search only when that says nothing
     names = page_authors(tree, linked, metas.author)
-    if document is None and not names:
+    if not names:
         from trafilatura.metadata import extract_author
 
         names = page_authors(tree, linked, extract_author(tree))
-    published = stated_date
-    if not published:
-        found = (document.date if document is not None
-                 else _htmldate(tree, url, extensive_date_search))
-        published = to_utc_iso(found)
+    published = stated_date or to_utc_iso(_htmldate(tree, url, extensive_date_search))
     return PageMetadata(
         title=choose_title(candidates, site_name),
         authors=names,
         published=published,
         description=normalize_line(metas.description) or _first_text(linked, "description"),
         image=absolute_http_url(url, metas.image or _ld_image(linked)),
-        tags=tags(_categories_and_tags(tree, linked, metas, document)),
+        tags=tags(_categories_and_tags(tree, linked, metas)),
         site_name=site_name,
         free_access=access.free_access(tree, linked),
     )
@@ -338,11 +331,9 @@ def _ld_image(linked: Any) -> str | None:
     return None
 
 
-def _categories_and_tags(tree: Any, linked: Any, metas: Any, document: Any) -> list[str]:
+def _categories_and_tags(tree: Any, linked: Any, metas: Any) -> list[str]:
     """trafilatura's categories (JSON-LD articleSection, else links to /category/ pages) and
     tags (<meta> keywords and article:tag, else links to /tag/ pages)."""
-    if document is not None:
-        return [*(document.categories or ()), *(document.tags or ())]
     from trafilatura.metadata import extract_catstags
 
     categories = [v for v in linked.values("articleSection") if isinstance(v, str)]
