@@ -26,18 +26,28 @@ REFERENCE_VARIANT = PLAIN.name
 TEXT_CHOICES = [
     Variant("balanced, no comments", _BALANCED),
     Variant("precision only", replace(_PRECISION, precision_fallback=False)),
-    Variant("precision + length rule", replace(_PRECISION, declared_body=())),
+    Variant("precision + length rule, short < 250 chars",
+            replace(_PRECISION, declared_body=(), short_text="min_extraction")),
+    Variant("precision + length rule",
+            replace(_PRECISION, declared_body=(), short_text="escalation")),
     Variant("precision + length rule, html2txt measure",
-            replace(_PRECISION, declared_body=(), page_measure="html2txt")),
+            replace(_PRECISION, declared_body=(), page_measure="html2txt",
+                    short_text="escalation")),
     Variant("precision + JSON-LD articleBody, tol. 0.05",
-            replace(_PRECISION, declared_body=("json-ld",), missing_tolerance=0.05)),
+            replace(_PRECISION, declared_body=("json-ld",), missing_tolerance=0.05,
+                    short_text="escalation")),
+    *(Variant(f"precision + JSON-LD/microdata articleBody, tol. {tolerance:g}, "
+              "short < 250 chars",
+              replace(_PRECISION, missing_tolerance=tolerance, short_text="min_extraction"))
+      for tolerance in (0.2, 0.1, 0.05)),
     *(Variant(f"precision + JSON-LD/microdata articleBody, tol. {tolerance:g}",
-              replace(_PRECISION, missing_tolerance=tolerance))
+              replace(_PRECISION, missing_tolerance=tolerance, short_text="escalation"))
       for tolerance in (0.2, 0.1, 0.05)),
     Variant("precision + JSON-LD/microdata articleBody, tol. 0.05, html2txt measure",
-            replace(_PRECISION, missing_tolerance=0.05, page_measure="html2txt")),
+            replace(_PRECISION, missing_tolerance=0.05, page_measure="html2txt",
+                    short_text="escalation")),
     *(Variant(f"precision + JSON-LD/microdata articleBody, tol. {tolerance:g}",
-              replace(_PRECISION, missing_tolerance=tolerance))
+              replace(_PRECISION, missing_tolerance=tolerance, short_text="escalation"))
       for tolerance in (0.02, 0.0)),
 ]
 GRID = [

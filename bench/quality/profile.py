@@ -32,9 +32,10 @@ COMPONENTS = (
     ("decode", "decoding (bytes -> str)"),
     ("parse", "parsing (lxml, once)"),
     ("lookups", "our lookups (JSON-LD parse, lang, canonical, stated date, og:title)"),
+    ("metadata", "read_metadata (trafilatura's parts, htmldate only where unknown)"),
+    ("drop", "dropping what no text pass reads (scripts, styles, meta, link)"),
     ("copy", "tree copy (bare_extraction copies a tree it is given)"),
     ("text", "text pass (trafilatura, precision, no metadata)"),
-    ("metadata", "read_metadata (trafilatura's parts, htmldate only where unknown)"),
     ("second_opinion", "second opinion (rule, page measure, balanced pass where run)"),
     ("language", "language identification (py3langid)"),
     ("cleanup", "plain tables, text normalisation"),
@@ -68,8 +69,8 @@ def profile_pages(pages: list[CorpusPage], repeats: int) -> dict[str, Any]:
 
     parts = {
         "decode": ms("decode"), "parse": ms("parse"), "lookups": ms("lookups"),
+        "metadata": ms("metadata"), "drop": ms("drop"),
         "copy": ms("copy"), "text": ms("text_with_copy") - ms("copy"),
-        "metadata": ms("metadata"),
         "second_opinion": max(ms("extract") - ms("without_second"), 0.0),
         "language": ms("language"), "cleanup": ms("cleanup"), "pickle": ms("pickle"),
     }
@@ -121,12 +122,13 @@ def _steps(page: CorpusPage) -> list[tuple[str, Callable[[], Any]]]:
         ("decode", decode),
         ("parse", parse),
         ("lookups", lookups),
-        ("copy", lambda: copy(state["tree"])),
-        ("text_with_copy", text_pass),
-        ("cleanup", cleanup),
         ("metadata", lambda: metadata.read_metadata(
             state["tree"], state["linked"], page.url, og_title=state["og_title"],
             stated_date=state["stated_date"])),
+        ("drop", lambda: page_module._drop_unread_markup(state["tree"])),
+        ("copy", lambda: copy(state["tree"])),
+        ("text_with_copy", text_pass),
+        ("cleanup", cleanup),
     ]
 
 

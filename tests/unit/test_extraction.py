@@ -355,6 +355,39 @@ def test_short_precision_result_falls_back_to_the_balanced_text(monkeypatch):
     assert fields.text == "Reprints: call our syndication desk."
 
 
+
+@pytest.mark.parametrize(("short_text", "balanced_pass"), [
+    ("escalation", True),        # under 3000 characters: trafilatura's recall escalation asks
+    ("min_extraction", False),   # a whole paragraph is an extraction: no second pass
+])
+def test_what_the_length_rule_calls_short(monkeypatch, short_text, balanced_pass):
+    from trafilatura.settings import Document
+
+    import newscrawler.extraction.page as extraction
+
+    paragraph = BODY[0] + " " + BODY[1]   # ~340 characters: more than trafilatura's 250
+    calls = []
+
+    def fake_bare_extraction(tree, url, options):
+        calls.append(options.favor_precision)
+        return Document(text=paragraph if options.favor_precision else "\n".join(BODY * 40))
+
+    monkeypatch.setattr(extraction, "_bare_extraction", fake_bare_extraction)
+    # a page with ten times more text than the precision pass kept, and no stated body
+    html = article_page(body=BODY * 10, jsonld={"@type": "WebPage"})
+    options = extraction.ExtractOptions(short_text=short_text)
+    fields = extract(html, URL, options=options)
+    assert calls == ([True, False] if balanced_pass else [True])
+    assert fields.text is not None and (BODY[2] in fields.text) is balanced_pass
+
+
+def test_an_unknown_short_text_limit_is_refused():
+    import newscrawler.extraction.page as extraction
+
+    with pytest.raises(ValueError, match="short text limit"):
+        extraction.ExtractOptions(short_text="tiny")
+
+
 FRENCH = [
     "Le café de la gare a rouvert ses portes ce matin \u2013 les habitués n\u2019en "
     "croyaient pas leurs yeux, et la file d\u2019attente s\u2019étirait jusqu\u2019au quai "

@@ -201,3 +201,27 @@ def test_without_trafilaturas_metadata_pass_every_field_is_still_read():
     assert found.image == "https://city.example/img/tram.jpg"
     assert "transport" in found.tags
     assert found.free_access is False
+
+
+# --- categories and tags: trafilatura's link searches, only where the page has such links ----
+
+@pytest.mark.parametrize(("head", "body", "expected"), [
+    # links to tag and category pages in the containers trafilatura searches
+    ("", '<div class="tags"><a href="/tag/trams/">Trams</a><a href="/tags/city/">City</a></div>',
+     ("Trams", "City")),
+    ("", '<div class="entry-meta"><a href="/category/local/">Local</a></div>', ("Local",)),
+    # the same words linked elsewhere: no tag page, no tag
+    ("", '<div class="tags"><a href="/topics/trams/">Trams</a></div>', ()),
+    ("", '<div class="tags"><a href="/Tag/trams/">Trams</a></div>', ()),  # its match is exact
+    # no category link: the section the page declares, as trafilatura's fallback reads it
+    ('<meta property="article:section" content="Local news">', "", ("Local news",)),
+    ('<meta name="dc.subject" content="Transport">', '<a href="/tag/x/">x</a>', ("Transport",)),
+    ("", "", ()),
+])
+def test_categories_and_tags_come_from_links_to_their_pages(head, body, expected):
+    from newscrawler.extraction.metadata import read_metadata
+
+    tree = tree_of(page(head=head, body=body))
+    found = read_metadata(tree, linked_data(tree), "https://city.example/a", og_title=None,
+                          stated_date=None)
+    assert found.tags == expected
