@@ -381,6 +381,21 @@ def test_what_the_length_rule_calls_short(monkeypatch, short_text, balanced_pass
     assert fields.text is not None and (BODY[2] in fields.text) is balanced_pass
 
 
+def test_text_around_scripts_and_styles_in_a_paragraph_is_kept():
+    # the text pass never sees scripts, styles or <meta>: the text after them must stay
+    inline = [BODY[0], 'The line opens in <script>track("x")</script>two thousand and '
+              '<style>.a{}</style>twenty-seven<meta itemprop="x" content="y">, the mayor said '
+              "after the vote in the council chamber on Tuesday evening.", *BODY[1:]]
+    fields = extract(article_page(body=inline), URL)
+    assert fields.text is not None
+    assert ("The line opens in two thousand and twenty-seven, the mayor said" in fields.text)
+    assert "track" not in fields.text and ".a{}" not in fields.text
+    # ... while what the dropped markup said is still read (description, date, authors)
+    assert fields.description == "The council approved a four-kilometre extension."
+    assert fields.published == "2024-03-05T08:30:00+00:00"
+    assert fields.authors == ("Jane Doe", "John Smith")
+
+
 def test_an_unknown_short_text_limit_is_refused():
     import newscrawler.extraction.page as extraction
 
