@@ -201,6 +201,15 @@ def test_bytes_and_text_give_the_same_fields():
     assert extract(page.encode("utf-8"), URL) == extract(page, URL)
 
 
+def test_text_is_read_as_text_whatever_charset_its_markup_declares():
+    # a str is already decoded: a <meta charset> in it must not make the parser re-read it
+    page = article_page(lang="de", body=GERMAN).replace('<meta charset="utf-8">',
+                                                        '<meta charset="windows-1251">')
+    fields = extract(page, URL)
+    assert fields.text is not None and "Straßenbahnlinie" in fields.text
+    assert fields.text == extract(article_page(lang="de", body=GERMAN), URL).text
+
+
 def _random_bytes(size: int) -> bytes:
     return random.Random(1234).randbytes(size)
 
