@@ -104,6 +104,7 @@ def _interval_bounds(settings: BaseSettings, name: str) -> None:
 CHECKS: dict[str, Callable[[BaseSettings, str], None]] = {
     "CONCURRENT_REQUESTS": _number(int, 1),
     "CONCURRENT_REQUESTS_PER_DOMAIN": _number(int, 1),
+    "CONCURRENT_ITEMS": _number(int, 1),
     "DOWNLOAD_DELAY": _number(float, 0),
     "DOWNLOAD_TIMEOUT": _number(float, 0.001),
     "DOWNLOAD_MAXSIZE": _number(int, 0),

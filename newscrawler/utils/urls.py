@@ -30,6 +30,11 @@ def is_fetchable_url(url: str) -> bool:
     return parts.scheme.lower() in FETCHABLE_SCHEMES and bool(parts.hostname)
 
 
+# A crawl asks for the canonical form of one URL several times (an entry's link when it is
+# checked against the state store and when it is requested; its feed's URL for each of the
+# feed's entries; the article's URL in the merge and in the cleaning pipeline): courlan takes
+# 0.02-0.03 ms a URL. The most recent 4,096 URLs and their forms: ~1.5 MB.
+@lru_cache(maxsize=4096)
 def canonical_url(url: str) -> str:
     """The form of ``url`` used as the article's identity and written to the output.
 
