@@ -274,3 +274,6 @@ REDIS_CRAWL_TTL = 7 * 24 * 3600       # seconds a finished crawl's keys (its dup
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
+# Scrapy's, without building the "Crawled" and "Scraped from" DEBUG records of every response
+# and item when LOG_LEVEL drops them anyway (newscrawler/report/quietlog.py)
+LOG_FORMATTER = "newscrawler.report.quietlog.QuietLogFormatter"
