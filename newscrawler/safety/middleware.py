@@ -24,7 +24,7 @@ from twisted.internet import error
 
 from newscrawler import keys
 from newscrawler.safety.addresses import address_class, may_follow
-from newscrawler.utils.urls import FETCHABLE_SCHEMES
+from newscrawler.utils.urls import is_fetchable_parts
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -112,10 +112,9 @@ def _is_fetchable(request: Request) -> bool:
     """``is_fetchable_url(request.url)``, read from the parse Scrapy caches for the request
     (its other middlewares parse the same URL): an absolute http(s) URL with a host."""
     try:
-        parts = urlparse_cached(request)
+        return is_fetchable_parts(urlparse_cached(request))
     except ValueError:
         return False
-    return parts.scheme.lower() in FETCHABLE_SCHEMES and bool(parts.hostname)
 
 
 # A feed lists many articles: its host is read once, not once an article (building the

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import ipaddress
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import courlan
 import tldextract
 
-__all__ = ["FETCHABLE_SCHEMES", "canonical_url", "is_fetchable_url", "site_key"]
+__all__ = [
+    "FETCHABLE_SCHEMES", "canonical_url", "is_fetchable_parts", "is_fetchable_url", "site_key",
+]
 
 FETCHABLE_SCHEMES = frozenset({"http", "https"})
 
@@ -27,6 +30,11 @@ def is_fetchable_url(url: str) -> bool:
         parts = urlsplit(url)
     except ValueError:
         return False
+    return is_fetchable_parts(parts)
+
+
+def is_fetchable_parts(parts: Any) -> bool:
+    """:func:`is_fetchable_url` of a URL already split (``urlsplit``/``urlparse`` result)."""
     return parts.scheme.lower() in FETCHABLE_SCHEMES and bool(parts.hostname)
 
 
